@@ -1,0 +1,97 @@
+import { IRP_ASSOCIATED_IRP, SL_INVOKE_ON_CANCEL, SL_INVOKE_ON_ERROR, SL_INVOKE_ON_SUCCESS, SL_PENDING_RETURNED } from '../../constants/irp.js';
+import { NT_SUCCESS, STATUS_MORE_PROCESSING_REQUIRED } from '../../constants/ntstatus.js';
+import type { Irp } from '../../wdm/irp.js';
+import type { Machine } from '../machine.js';
+import { callRoutine, routineName } from '../routine-call.js';
+import { freeIrp } from './irp-alloc.js';
+import { signalEvent } from './wait.js';
+
+/**
+ * IoCompleteRequest(Irp, PriorityBoost), in IofCompleteRequest's exact order
+ * (windows-semantics.md §3.6): a second completion of a finished IRP is bug check
+ * MULTIPLE_IRP_COMPLETE_REQUESTS; then the upward walk, location by location, setting
+ * PendingReturned from each location, invoking each completion routine whose InvokeOn* matches the
+ * status (re-read at every level), stopping at STATUS_MORE_PROCESSING_REQUIRED, and propagating
+ * the pending bit where no routine runs. When the walk reaches the top, an associated IRP
+ * decrements its master's IrpCount, is freed, and completes the master at zero; any other IRP with
+ * a thread gets the I/O manager's completion APC.
+ */
+export async function IoCompleteRequest(m: Machine, Irp: Irp, PriorityBoost = 0): Promise<void> {
+  m.enter('IoCompleteRequest');
+  await completeRequest(m, Irp, PriorityBoost);
+}
+
+async function completeRequest(m: Machine, irp: Irp, boost: number): Promise<void> {
+  m.em.irpCompletionRequested(irp, irp.ioStatus.Status, boost);
+  if (irp.currentLocation > irp.StackCount + 1) {
+    m.bugcheck('MULTIPLE_IRP_COMPLETE_REQUESTS', { irp: irp.id, currentLocation: irp.currentLocation, stackCount: irp.StackCount });
+  }
+  irp.phase = 'completing';
+  await m.point(m.cost('completeRequest'));
+  irp.currentLocation++;
+  while (irp.currentLocation <= irp.StackCount + 1) {
+    const stackPtr = irp.stack[irp.currentLocation - 2]!;
+    irp.pendingReturned = (stackPtr.Control & SL_PENDING_RETURNED) !== 0;
+    const status = irp.ioStatus.Status;
+    const success = NT_SUCCESS(status);
+    const control = stackPtr.Control;
+    const routine = stackPtr.CompletionRoutine;
+    const invoke = routine !== null && ((success && (control & SL_INVOKE_ON_SUCCESS) !== 0) ||
+      (!success && (control & SL_INVOKE_ON_ERROR) !== 0) || (irp.cancel && (control & SL_INVOKE_ON_CANCEL) !== 0));
+    if (invoke) {
+      const context = stackPtr.Context;
+      const registrant = stackPtr.completionDriver;
+      stackPtr.clearForWalk();
+      const device = irp.currentLocation === irp.StackCount + 1 ? null : irp.stack[irp.currentLocation - 1]!.DeviceObject;
+      const driver = registrant ?? device?.DriverObject.DriverName ?? 'unknown';
+      const result = await callRoutine(m, 'Completion', routineName(routine), driver, device, irp, null, () => routine(device, irp, context));
+      if (result === STATUS_MORE_PROCESSING_REQUIRED) {
+        // "Don't touch the packet: it might be gone." The registrant owns it again.
+        if (irp.phase === 'completing') irp.phase = 'reclaimed';
+        return;
+      }
+    } else {
+      stackPtr.clearForWalk();
+      if (irp.currentLocation <= irp.StackCount && irp.pendingReturned) {
+        irp.stack[irp.currentLocation - 1]!.Control |= SL_PENDING_RETURNED;
+        m.em.irpMarkedPending(irp, 'IoCompleteRequest');
+      }
+    }
+    irp.currentLocation++;
+  }
+  await finishWalk(m, irp, boost);
+}
+
+async function finishWalk(m: Machine, irp: Irp, boost: number): Promise<void> {
+  irp.phase = 'completed';
+  m.em.irpCompleted(irp, irp.ioStatus.Status);
+  if ((irp.flags & IRP_ASSOCIATED_IRP) !== 0 && irp.associated.MasterIrp !== null) {
+    // ReactOS order: decrement the master, free the associated IRP, complete the master at zero.
+    const master = irp.associated.MasterIrp;
+    const count = --master.associated.irpCount;
+    m.em.masterIrpCountChanged(master, count, 'IoCompleteRequest');
+    freeIrp(m, irp, 'IoManager');
+    if (count === 0) await completeRequest(m, master, boost);
+    return;
+  }
+  const thread = irp.thread;
+  if (thread !== null) m.queueApc(thread, () => completionApc(m, irp));
+}
+
+/**
+ * IopCompleteRequest, the special kernel APC in the requester's thread: the requester's result
+ * (RequestCompleted for workload requests), the user IOSB and event, then the IRP is freed.
+ */
+function completionApc(m: Machine, irp: Irp): void {
+  const { Status, Information } = irp.ioStatus;
+  if (irp.api === 'IoManager') {
+    m.em.requestCompleted(irp, Status, Information);
+    if (irp.thread !== null) irp.thread.outstanding--;
+  }
+  if (irp.UserIosb !== null) {
+    irp.UserIosb.Status = Status;
+    irp.UserIosb.Information = Information;
+  }
+  if (irp.UserEvent !== null) signalEvent(m, irp.UserEvent);
+  if (irp.phase !== 'freed') freeIrp(m, irp, 'IoManager');
+}

@@ -1,0 +1,131 @@
+import type { NtStatus } from '../../brands.js';
+import {
+  IRP_ASSOCIATED_IRP, IRP_MJ_DEVICE_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_INTERNAL_DEVICE_CONTROL, IRP_MJ_READ,
+  IRP_MJ_SHUTDOWN, IRP_MJ_WRITE, IRP_READ_OPERATION, IRP_SYNCHRONOUS_API, IRP_WRITE_OPERATION,
+} from '../../constants/irp.js';
+import type { IrpAllocationApi } from '../../events/irp.js';
+import type { DeviceObject } from '../../wdm/device.js';
+import { Irp, type IO_STATUS_BLOCK } from '../../wdm/irp.js';
+import type { KEVENT } from '../../wdm/kevent.js';
+import type { Machine } from '../machine.js';
+import { then } from './then.js';
+
+/** Creates an IRP and records it; the one place IRPs are born. */
+export function newIrp(m: Machine, stackSize: number, api: IrpAllocationApi, major: number | null, master: Irp | null, setup?: (irp: Irp) => void): Irp {
+  const irp = new Irp(m.newIrpId(), stackSize, api, m);
+  setup?.(irp);
+  m.irps.set(irp.id, irp);
+  m.em.irpAllocated(irp, api, major, master);
+  return irp;
+}
+
+/**
+ * IoAllocateIrp(StackSize, ChargeQuota): zeroed locations, CurrentLocation = StackSize + 1 (the
+ * creator has no location of its own), no thread. The allocator must set a completion routine and
+ * free the IRP with IoFreeIrp, never complete it to the top.
+ */
+export function IoAllocateIrp(m: Machine, StackSize: number, _ChargeQuota = false): Irp | Promise<Irp> {
+  m.enter('IoAllocateIrp');
+  const irp = newIrp(m, StackSize, 'IoAllocateIrp', null, null);
+  return then(m.point(m.cost('irpAlloc')), irp);
+}
+
+function buildFsd(m: Machine, api: IrpAllocationApi, MajorFunction: number, DeviceObject: DeviceObject, Length: number, StartingOffset: number,
+  IoStatusBlock: IO_STATUS_BLOCK | null, Event: KEVENT | null): Irp | null {
+  const thread = m.cpu().thread;
+  return newIrp(m, DeviceObject.StackSize, api, MajorFunction, null, (irp) => {
+    const next = irp.location(irp.currentLocation - 1)!;
+    next.MajorFunction = MajorFunction;
+    next.Parameters.Read.Length = Length;
+    next.Parameters.Read.ByteOffset = StartingOffset;
+    irp.flags = MajorFunction === IRP_MJ_READ ? IRP_READ_OPERATION : MajorFunction === IRP_MJ_WRITE ? IRP_WRITE_OPERATION : 0;
+    if (Event !== null) irp.flags |= IRP_SYNCHRONOUS_API;
+    irp.thread = thread;
+    irp.UserIosb = IoStatusBlock;
+    irp.UserEvent = Event;
+  });
+}
+
+/**
+ * IoBuildAsynchronousFsdRequest(MajorFunction, DeviceObject, Buffer, Length, StartingOffset,
+ * IoStatusBlock): IRP_MJ_READ, WRITE, FLUSH_BUFFERS or SHUTDOWN only (null otherwise), with the
+ * next-lower location set up. The caller sets a completion routine and frees it.
+ */
+export function IoBuildAsynchronousFsdRequest(m: Machine, MajorFunction: number, DeviceObject: DeviceObject, _Buffer: unknown, Length: number,
+  StartingOffset: number, IoStatusBlock: IO_STATUS_BLOCK | null = null): Irp | null | Promise<Irp | null> {
+  m.enter('IoBuildAsynchronousFsdRequest');
+  if (![IRP_MJ_READ, IRP_MJ_WRITE, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_SHUTDOWN].includes(MajorFunction)) return null;
+  const irp = buildFsd(m, 'IoBuildAsynchronousFsdRequest', MajorFunction, DeviceObject, Length, StartingOffset, IoStatusBlock, null);
+  return then(m.point(m.cost('irpAlloc')), irp);
+}
+
+/**
+ * IoBuildSynchronousFsdRequest(MajorFunction, DeviceObject, Buffer, Length, StartingOffset, Event,
+ * IoStatusBlock): queued to the calling thread; the I/O manager sets Event and frees the IRP when
+ * it is completed. Never IoFreeIrp it; wait on Event when IoCallDriver returns STATUS_PENDING.
+ */
+export function IoBuildSynchronousFsdRequest(m: Machine, MajorFunction: number, DeviceObject: DeviceObject, _Buffer: unknown, Length: number,
+  StartingOffset: number, Event: KEVENT, IoStatusBlock: IO_STATUS_BLOCK): Irp | null | Promise<Irp | null> {
+  m.enter('IoBuildSynchronousFsdRequest');
+  const irp = buildFsd(m, 'IoBuildSynchronousFsdRequest', MajorFunction, DeviceObject, Length, StartingOffset, IoStatusBlock, Event);
+  return then(m.point(m.cost('irpAlloc')), irp);
+}
+
+/**
+ * IoBuildDeviceIoControlRequest(IoControlCode, DeviceObject, InputBuffer, InputBufferLength,
+ * OutputBuffer, OutputBufferLength, InternalDeviceIoControl, Event, IoStatusBlock): the same
+ * thread-queued synchronous model as IoBuildSynchronousFsdRequest.
+ */
+export function IoBuildDeviceIoControlRequest(m: Machine, IoControlCode: number, DeviceObject: DeviceObject, _InputBuffer: unknown, InputBufferLength: number,
+  _OutputBuffer: unknown, OutputBufferLength: number, InternalDeviceIoControl: boolean, Event: KEVENT, IoStatusBlock: IO_STATUS_BLOCK): Irp | Promise<Irp> {
+  m.enter('IoBuildDeviceIoControlRequest');
+  const major = InternalDeviceIoControl ? IRP_MJ_INTERNAL_DEVICE_CONTROL : IRP_MJ_DEVICE_CONTROL;
+  const thread = m.cpu().thread;
+  const irp = newIrp(m, DeviceObject.StackSize, 'IoBuildDeviceIoControlRequest', major, null, (irp) => {
+    const next = irp.location(irp.currentLocation - 1)!;
+    next.MajorFunction = major;
+    next.Parameters.DeviceIoControl.IoControlCode = IoControlCode;
+    next.Parameters.DeviceIoControl.InputBufferLength = InputBufferLength;
+    next.Parameters.DeviceIoControl.OutputBufferLength = OutputBufferLength;
+    irp.flags = IRP_SYNCHRONOUS_API;
+    irp.thread = thread;
+    irp.UserIosb = IoStatusBlock;
+    irp.UserEvent = Event;
+  });
+  return then(m.point(m.cost('irpAlloc')), irp);
+}
+
+/**
+ * IoMakeAssociatedIrp(Irp, StackSize): an IRP associated with the master `Irp` (flag
+ * IRP_ASSOCIATED_IRP, the master's thread). As in ReactOS it does not touch the master's IrpCount:
+ * the caller sets Irp.AssociatedIrp.IrpCount. Highest-level drivers only, never for buffered I/O.
+ */
+export function IoMakeAssociatedIrp(m: Machine, Irp: Irp, StackSize: number): Irp | Promise<Irp> {
+  m.enter('IoMakeAssociatedIrp');
+  const master = Irp;
+  const irp = newIrp(m, StackSize, 'IoMakeAssociatedIrp', null, master, (irp) => {
+    irp.flags = IRP_ASSOCIATED_IRP;
+    irp.associated.MasterIrp = master;
+    irp.thread = master.thread;
+    master.children.add(irp);
+  });
+  return then(m.point(m.cost('irpAlloc')), irp);
+}
+
+/** IoFreeIrp(Irp). Freeing an IRP twice corrupts pool: BAD_POOL_CALLER. */
+export function IoFreeIrp(m: Machine, Irp: Irp): void | Promise<void> {
+  m.enter('IoFreeIrp');
+  freeIrp(m, Irp, 'IoFreeIrp');
+  return m.point(m.cost('irpFree'));
+}
+
+/** Frees an IRP for a driver or for the I/O manager. */
+export function freeIrp(m: Machine, irp: Irp, api: 'IoFreeIrp' | 'IoManager'): void {
+  if (irp.phase === 'freed') m.bugcheck('BAD_POOL_CALLER', { irp: irp.id, reason: 'IRP freed twice' });
+  irp.phase = 'freed';
+  m.irps.delete(irp.id);
+  irp.associated.MasterIrp?.children.delete(irp);
+  m.em.irpFreed(irp, api);
+}
+
+export type { NtStatus };

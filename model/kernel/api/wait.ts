@@ -1,0 +1,104 @@
+import type { NtStatus } from '../../brands.js';
+import { DISPATCH_LEVEL } from '../../constants/irql.js';
+import { STATUS_SUCCESS, STATUS_TIMEOUT } from '../../constants/ntstatus.js';
+import { KEVENT, type EVENT_TYPE } from '../../wdm/kevent.js';
+import type { Machine } from '../machine.js';
+import type { Thread } from '../thread.js';
+import { then } from './then.js';
+
+/** KeInitializeEvent(Event, Type, State). */
+export function KeInitializeEvent(Event: KEVENT, Type: EVENT_TYPE, State: boolean): void {
+  Event.Type = Type;
+  Event.SignalState = State ? 1 : 0;
+  Event.waiters.length = 0;
+}
+
+/** Sets the event and wakes its waiters (a notification event wakes all, a synchronization event one). */
+export function signalEvent(m: Machine, event: KEVENT): number {
+  const previous = event.SignalState;
+  if (event.Type === 'NotificationEvent') {
+    event.SignalState = 1;
+    for (const thread of event.waiters.splice(0)) satisfy(m, thread);
+  } else {
+    const first = event.waiters.shift();
+    if (first !== undefined) satisfy(m, first);
+    else event.SignalState = 1;
+  }
+  m.em.eventSignaled(event.Name, previous);
+  return previous;
+}
+
+function satisfy(m: Machine, thread: Thread): void {
+  thread.waitingOn = null;
+  m.makeReady(thread);
+}
+
+/** KeSetEvent(Event, Increment, Wait): returns the previous signal state. */
+export function KeSetEvent(m: Machine, Event: KEVENT, _Increment = 0, _Wait = false): number | Promise<number> {
+  m.enter('KeSetEvent');
+  const previous = signalEvent(m, Event);
+  return then(m.point(m.cost('event')), previous);
+}
+
+/** KeClearEvent(Event). */
+export function KeClearEvent(Event: KEVENT): void {
+  Event.SignalState = 0;
+}
+
+/** KeResetEvent(Event): returns the previous state. */
+export function KeResetEvent(Event: KEVENT): number {
+  const previous = Event.SignalState;
+  Event.SignalState = 0;
+  return previous;
+}
+
+export function KeReadStateEvent(Event: KEVENT): number {
+  return Event.SignalState;
+}
+
+/**
+ * KeWaitForSingleObject(Object, WaitReason, WaitMode, Alertable, Timeout). Timeout is null for
+ * no limit, 0 to poll, or a negative relative time in 100 ns units. A wait that must block at
+ * DISPATCH_LEVEL or above stops the machine (ATTEMPTED_SWITCH_FROM_DPC inside a DPC,
+ * IRQL_NOT_LESS_OR_EQUAL elsewhere). Only the waiting thread blocks; the machine runs on.
+ */
+export async function KeWaitForSingleObject(m: Machine, Object: KEVENT, _WaitReason = 'Executive', _WaitMode = 'KernelMode', _Alertable = false,
+  Timeout: number | null = null): Promise<NtStatus> {
+  const cpu = m.enter('KeWaitForSingleObject');
+  await m.point(m.cost('wait'));
+  if (Object.SignalState !== 0) {
+    if (Object.Type === 'SynchronizationEvent') Object.SignalState = 0;
+    return STATUS_SUCCESS;
+  }
+  if (Timeout === 0) return STATUS_TIMEOUT;
+  const ctx = m.cpu().ctx;
+  if (ctx.irql >= DISPATCH_LEVEL || ctx.thread === null) {
+    const inDpc = ctx.routines.some((r) => r.kind === 'Dpc');
+    m.bugcheck(inDpc ? 'ATTEMPTED_SWITCH_FROM_DPC' : 'IRQL_NOT_LESS_OR_EQUAL', { object: Object.Name, irql: ctx.irql, cpu: cpu.id });
+  }
+  const thread = ctx.thread!;
+  thread.waitingOn = Object;
+  Object.waiters.push(thread);
+  let timedOut = false;
+  if (Timeout !== null) {
+    const at = m.cpu().clock + Math.abs(Timeout) * 100;
+    m.schedule(at, () => {
+      if (thread.waitingOn !== Object) return;
+      Object.waiters.splice(Object.waiters.indexOf(thread), 1);
+      thread.waitingOn = null;
+      timedOut = true;
+      m.makeReady(thread);
+    });
+  }
+  m.em.waitStarted(Object.Name);
+  while (thread.waitingOn === Object) {
+    await m.blockThread('waiting');
+    // Woken for a kernel APC, or satisfied: APCs run first, then the wait is re-checked.
+    if (m.hasDeliverable(m.cpu())) await m.deliver(m.cpu());
+  }
+  const status = timedOut ? STATUS_TIMEOUT : STATUS_SUCCESS;
+  m.em.waitEnded(Object.Name, status);
+  return status;
+}
+
+export { KEVENT };

@@ -1,0 +1,132 @@
+import { PASSIVE_LEVEL } from '../constants/irql.js';
+import {
+  DO_BUFFERED_IO, IRP_BUFFERED_IO, IRP_DEALLOCATE_BUFFER, IRP_INPUT_OPERATION, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE,
+  IRP_READ_OPERATION, IRP_WRITE_OPERATION,
+} from '../constants/irp.js';
+import { NT_SUCCESS, STATUS_INVALID_DEVICE_REQUEST, STATUS_PENDING, STATUS_SUCCESS, ntStatusName } from '../constants/ntstatus.js';
+import type { NtStatus } from '../brands.js';
+import type { DriverDefinition, IoRequest, ScenarioDefinition } from '../scenario.js';
+import { DeviceObject, DriverObject } from '../wdm/device.js';
+import type { Irp } from '../wdm/irp.js';
+import { KEVENT } from '../wdm/kevent.js';
+import { IoGetAttachedDevice } from './api/device.js';
+import { IoCallDriver } from './api/io-call.js';
+import { IoCompleteRequest } from './api/io-complete.js';
+import { newIrp } from './api/irp-alloc.js';
+import { KeWaitForSingleObject } from './api/wait.js';
+import { ScenarioError } from './errors.js';
+import type { DeviceHardware } from './hardware.js';
+import type { Machine } from './machine.js';
+import { callRoutine, routineName } from './routine-call.js';
+
+const MAJOR_OF: Record<IoRequest['major'], number> = { read: IRP_MJ_READ, write: IRP_MJ_WRITE, ioctl: IRP_MJ_DEVICE_CONTROL };
+
+/** The I/O manager's default dispatch entry: fail the request with STATUS_INVALID_DEVICE_REQUEST. */
+function invalidDeviceRequest(m: Machine) {
+  return async function IopInvalidDeviceRequest(_DeviceObject: DeviceObject, Irp: Irp): Promise<NtStatus> {
+    Irp.IoStatus = { Status: STATUS_INVALID_DEVICE_REQUEST, Information: 0 };
+    await IoCompleteRequest(m, Irp, 0);
+    return STATUS_INVALID_DEVICE_REQUEST;
+  };
+}
+
+/** The bus driver that owns the physical device objects: it completes whatever reaches it. */
+function busDispatch(m: Machine) {
+  return async function PdoDispatch(_DeviceObject: DeviceObject, Irp: Irp): Promise<NtStatus> {
+    const status = Irp.IoStatus.Status;
+    await IoCompleteRequest(m, Irp, 0);
+    return status;
+  };
+}
+
+/**
+ * The system thread's work at boot: DriverEntry for every driver, then, for every device, a PDO
+ * from the bus and AddDevice for each driver of its stack, bottom first (PnP's order).
+ * Returns the physical device objects by name.
+ */
+export async function loadDrivers(m: Machine, definitions: readonly DriverDefinition[], scenario: ScenarioDefinition,
+  hardware: ReadonlyMap<string, DeviceHardware>): Promise<Map<string, DeviceObject>> {
+  const invalid = invalidDeviceRequest(m);
+  const drivers = new Map<string, DriverObject>();
+  for (const definition of definitions) {
+    const driver = new DriverObject(definition.name, invalid);
+    drivers.set(definition.name, driver);
+    const status = await callRoutine(m, 'DriverEntry', 'DriverEntry', definition.name, null, null, null,
+      () => definition.DriverEntry(driver, `\\Registry\\Machine\\System\\CurrentControlSet\\Services\\${definition.name}`));
+    if (!NT_SUCCESS(status)) throw new ScenarioError(`DriverEntry of ${definition.name} failed with ${ntStatusName(status)}`);
+    await m.point(m.cost('driverLoad'));
+  }
+  const bus = new DriverObject('bus', busDispatch(m));
+  const pdos = new Map<string, DeviceObject>();
+  for (const device of scenario.devices) {
+    const hw = hardware.get(device.name)!;
+    const pdo = new DeviceObject(device.name, bus, {});
+    pdo.HardwareResources = { Vector: device.vector, Irql: device.irql, Registers: hw.Registers };
+    pdos.set(device.name, pdo);
+    for (const name of device.stack) {
+      const driver = drivers.get(name);
+      if (driver === undefined) throw new ScenarioError(`device ${device.name} stacks driver "${name}", which the scenario does not define`);
+      const addDevice = driver.DriverExtension.AddDevice;
+      if (addDevice === null) throw new ScenarioError(`driver ${name} set no DriverExtension.AddDevice in DriverEntry`);
+      const status = await callRoutine(m, 'AddDevice', routineName(addDevice), name, pdo, null, null, () => addDevice(driver, pdo));
+      if (!NT_SUCCESS(status)) throw new ScenarioError(`AddDevice of ${name} for ${device.name} failed with ${ntStatusName(status)}`);
+    }
+  }
+  return pdos;
+}
+
+/**
+ * A requester thread: issues requests as NtReadFile / NtWriteFile / NtDeviceIoControlFile on a
+ * synchronous file object would, one after another, until the workload is exhausted; then, back in
+ * user mode, it lets any completion APC still due run.
+ */
+export function requesterBody(m: Machine, requests: Iterator<IoRequest>, pdos: ReadonlyMap<string, DeviceObject>, defaultDevice: string): () => Promise<void> {
+  return async () => {
+    for (let next = requests.next(); !next.done; next = requests.next()) {
+      const request = next.value;
+      if (request.at !== undefined && request.at > m.cpu().clock) await m.sleepUntil(request.at);
+      const pdo = pdos.get(request.device ?? defaultDevice);
+      if (pdo === undefined) throw new ScenarioError(`a workload request names device "${request.device}", which the scenario does not define`);
+      await issue(m, request, IoGetAttachedDevice(pdo));
+    }
+    const thread = m.cpu().thread!;
+    while (thread.outstanding > 0) {
+      await m.blockThread('waiting');
+      if (m.hasDeliverable(m.cpu())) await m.deliver(m.cpu());
+    }
+  };
+}
+
+async function issue(m: Machine, request: IoRequest, top: DeviceObject): Promise<void> {
+  const thread = m.cpu().thread!;
+  const major = MAJOR_OF[request.major];
+  const event = new KEVENT(`Thread${thread.id}.FileObject.Event`);
+  const irp = newIrp(m, top.StackSize, 'IoManager', major, null, (irp) => {
+    const next = irp.location(irp.currentLocation - 1)!;
+    next.MajorFunction = major;
+    if (request.major === 'ioctl') {
+      next.Parameters.DeviceIoControl.IoControlCode = request.ioControlCode ?? 0;
+      next.Parameters.DeviceIoControl.OutputBufferLength = request.length;
+    } else {
+      next.Parameters.Read.Length = request.length;
+      next.Parameters.Read.ByteOffset = request.offset ?? 0;
+    }
+    irp.flags = request.major === 'read' ? IRP_READ_OPERATION : request.major === 'write' ? IRP_WRITE_OPERATION : 0;
+    if ((top.Flags & DO_BUFFERED_IO) !== 0 || request.major === 'ioctl') {
+      irp.flags |= IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER | (request.major === 'read' ? IRP_INPUT_OPERATION : 0);
+      irp.associated.SystemBuffer = { length: request.length };
+    }
+    irp.thread = thread;
+    irp.UserEvent = event;
+    irp.UserIosb = { Status: STATUS_SUCCESS, Information: 0 };
+  });
+  thread.outstanding++;
+  m.em.requestIssued(irp, top.Name, major);
+  await m.point(m.cost('ioManager'));
+  const status = await IoCallDriver(m, top, irp);
+  if (status === STATUS_PENDING) await KeWaitForSingleObject(m, event);
+  // Back to user mode: Windows checks the IRQL on the way out of every system service.
+  const ctx = m.cpu().ctx;
+  if (ctx.irql !== PASSIVE_LEVEL) m.bugcheck('IRQL_GT_ZERO_AT_SYSTEM_SERVICE', { irql: ctx.irql, thread: thread.id });
+  await m.point(m.cost('ioManager'));
+}

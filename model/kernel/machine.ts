@@ -1,0 +1,407 @@
+import type { IrpId } from '../brands.js';
+import { APC_LEVEL, DISPATCH_LEVEL } from '../constants/irql.js';
+import { BUGCHECK, type BugcheckName } from '../constants/irp.js';
+import type { TraceEvent } from '../events/index.js';
+import type { EndReason } from '../events/session.js';
+import { SeededRandom } from '../rng.js';
+import type { KINTERRUPT } from '../wdm/interrupt.js';
+import type { Irp, IrpAccessObserver } from '../wdm/irp.js';
+import type { KSPIN_LOCK } from '../wdm/spin-lock.js';
+import { API_COST_NS, type ApiCost } from './costs.js';
+import { Cpu } from './cpu.js';
+import type { ExecContext } from './context.js';
+import { runApcs } from './apc-delivery.js';
+import { drainDpcs } from './dpc-drain.js';
+import { Emitter } from './emitter.js';
+import { BugcheckError, RunStopped, ScenarioError } from './errors.js';
+import type { DeviceHardware } from './hardware.js';
+import { runInterrupt } from './interrupt-dispatch.js';
+import { Thread } from './thread.js';
+import { TimerQueue } from './timers.js';
+
+export interface MachineConfig {
+  readonly seed: number;
+  readonly cpus: number;
+  /** Events allowed in the run, SessionEnded included. */
+  readonly maxEvents: number;
+  /** How far, at most, a processor may run ahead of the next one due (ns): the scheduler's seeded slack. */
+  readonly sliceSlackNs?: number;
+}
+
+/** How a run ended. */
+export interface RunEnd {
+  readonly reason: EndReason;
+  /** For `error`: what the scenario threw, and where. */
+  readonly error?: string;
+  /** For `bugcheck`. */
+  readonly bugcheck?: { readonly name: BugcheckName; readonly code: number; readonly parameters: Readonly<Record<string, unknown>> };
+}
+
+/**
+ * The simulated machine and its scheduler.
+ *
+ * Driver code runs as async routines; every kernel call is a preemption point (`point`). Only one
+ * piece of code runs at a time: the run loop hands the baton to one processor, whose code runs
+ * until it yields at a preemption point, blocks in a wait, or finishes, and then hands it back.
+ * The loop always resumes the processor (or timer) that is due first in simulated time, breaking
+ * ties with the seeded random source, and lets it run ahead by a seeded slack at most — so the same
+ * seed gives the same interleaving, and different seeds give different ones.
+ */
+export class Machine implements IrpAccessObserver {
+  readonly rng: SeededRandom;
+  readonly cpus: readonly Cpu[];
+  readonly em: Emitter;
+  readonly timers = new TimerQueue();
+  readonly readyThreads: Thread[] = [];
+  readonly threads = new Set<Thread>();
+  /** Allocated and not yet freed. */
+  readonly irps = new Map<IrpId, Irp>();
+  readonly heldLocks = new Set<KSPIN_LOCK>();
+  readonly interruptsByVector = new Map<number, KINTERRUPT[]>();
+  end: RunEnd | null = null;
+  private nextIrpId = 1;
+  private nextThreadId = 1;
+  private baton: (() => void) | null = null;
+  /** Set when the running code has handed the baton back: any further kernel call is a missing await. */
+  private handedBack = true;
+  private sliceEnd = Infinity;
+  private readonly slack: number;
+
+  constructor(readonly config: MachineConfig, sink: (event: TraceEvent) => void) {
+    this.rng = new SeededRandom(config.seed);
+    this.cpus = Array.from({ length: config.cpus }, (_, i) => new Cpu(i));
+    this.em = new Emitter(sink, Math.max(0, config.maxEvents - 1));
+    this.slack = config.sliceSlackNs ?? 3000;
+  }
+
+  /** The processor whose code is running. */
+  cpu(): Cpu {
+    const cpu = this.em.current;
+    if (cpu === null) throw new ScenarioError('kernel call made outside any processor');
+    return cpu;
+  }
+
+  /** Entry check of every kernel call: the calling code must be the code holding the baton. */
+  enter(api: string): Cpu {
+    if (this.handedBack) {
+      throw new ScenarioError(`${api} was called while the previous kernel call on this processor had not returned: is an \`await\` missing?`);
+    }
+    return this.cpu();
+  }
+
+  /** A kernel call's cost in ns, with seeded jitter. */
+  cost(kind: ApiCost): number {
+    const base = API_COST_NS[kind];
+    return base + this.rng.int(0, base >> 1);
+  }
+
+  newIrpId(): IrpId {
+    return this.nextIrpId++ as IrpId;
+  }
+
+  /**
+   * A preemption point: advances the processor's clock by `costNs`; then, if it has run past its
+   * slice, yields to the run loop, and if interrupts, DPCs or kernel APCs are due on it at its
+   * IRQL, runs them. Returns undefined when the caller can go on at once.
+   */
+  point(costNs: number): void | Promise<void> {
+    const cpu = this.em.current!;
+    cpu.clock += costNs;
+    if (cpu.clock > this.sliceEnd) return this.yieldThenDeliver(cpu);
+    if (this.hasDeliverable(cpu)) return this.deliver(cpu);
+    return undefined;
+  }
+
+  private async yieldThenDeliver(cpu: Cpu): Promise<void> {
+    await new Promise<void>((resolve) => {
+      cpu.resume = resolve;
+      this.handBack();
+    });
+    if (this.hasDeliverable(cpu)) await this.deliver(cpu);
+  }
+
+  hasDeliverable(cpu: Cpu): boolean {
+    const irql = cpu.ctx.irql;
+    const pending = cpu.pendingInterrupts;
+    for (let i = 0; i < pending.length; i++) if (pending[i]!.Irql > irql) return true;
+    if (irql < DISPATCH_LEVEL && cpu.dpcQueue.length > 0 && cpu.dpcRequested && !cpu.draining) return true;
+    const thread = cpu.ctx.thread;
+    return irql < APC_LEVEL && thread !== null && thread.apcQueue.length > 0;
+  }
+
+  /** Runs what is due on the processor at its IRQL: interrupts first, then DPCs, then kernel APCs. */
+  async deliver(cpu: Cpu): Promise<void> {
+    for (;;) {
+      const irql = cpu.ctx.irql;
+      let best = -1;
+      const pending = cpu.pendingInterrupts;
+      for (let i = 0; i < pending.length; i++) {
+        if (pending[i]!.Irql > irql && (best < 0 || pending[i]!.Irql > pending[best]!.Irql)) best = i;
+      }
+      if (best >= 0) {
+        const interrupt = pending.splice(best, 1)[0]!;
+        await runInterrupt(this, cpu, interrupt);
+        continue;
+      }
+      if (irql < DISPATCH_LEVEL && cpu.dpcQueue.length > 0 && cpu.dpcRequested && !cpu.draining) {
+        await drainDpcs(this, cpu);
+        continue;
+      }
+      const thread = cpu.ctx.thread;
+      if (irql < APC_LEVEL && thread !== null && thread.apcQueue.length > 0) {
+        await runApcs(this, cpu, thread);
+        continue;
+      }
+      return;
+    }
+  }
+
+  /** Emits a Bugcheck event and stops the machine: the thrown error unwinds the driver code. */
+  bugcheck(name: BugcheckName, parameters: Readonly<Record<string, unknown>>): never {
+    const code = BUGCHECK[name];
+    this.em.bugcheck(name, code, JSON.stringify(parameters));
+    this.end ??= { reason: 'bugcheck', bugcheck: { name, code, parameters } };
+    this.em.closed = true;
+    throw new BugcheckError(name, code, parameters);
+  }
+
+  // ---- threads -------------------------------------------------------------------------------
+
+  /** Creates a thread, ready to run on the next free processor. */
+  spawnThread(name: string, body: () => Promise<void>): Thread {
+    const thread = new Thread(this.nextThreadId++, name, body);
+    this.threads.add(thread);
+    this.makeReady(thread);
+    return thread;
+  }
+
+  makeReady(thread: Thread): void {
+    if (thread.state === 'ready' || thread.state === 'running' || thread.state === 'done') return;
+    thread.state = 'ready';
+    this.readyThreads.push(thread);
+    this.workArrived();
+  }
+
+  /**
+   * Blocks the running thread (a wait, a sleep, user mode awaiting its completion APC): frees its
+   * processor and resolves when some processor runs it again.
+   */
+  blockThread(state: 'waiting' | 'sleeping'): Promise<void> {
+    const cpu = this.cpu();
+    const thread = cpu.thread;
+    if (thread === null) throw new ScenarioError('only a thread can wait');
+    thread.state = state;
+    return new Promise<void>((resolve) => {
+      thread.resume = resolve;
+      this.detach(cpu);
+      this.handBack();
+    });
+  }
+
+  /** Queues a kernel APC to a thread; a blocked thread is woken to run it (its wait then resumes). */
+  queueApc(thread: Thread, apc: () => void): void {
+    thread.apcQueue.push(apc);
+    if (thread.state === 'waiting' || thread.state === 'sleeping') this.makeReady(thread);
+  }
+
+  /** Wakes the thread at simulated time `at`. */
+  sleepUntil(at: number): Promise<void> {
+    const thread = this.cpu().thread!;
+    this.schedule(at, () => this.makeReady(thread));
+    return this.blockThread('sleeping');
+  }
+
+  /** Runs `fire` at simulated time `at` (a device finishing a transfer, a thread waking). */
+  schedule(at: number, fire: () => void): void {
+    this.timers.push(at, fire);
+    if (at < this.sliceEnd) this.sliceEnd = at + this.rng.int(0, this.slack);
+  }
+
+  private detach(cpu: Cpu): void {
+    const previous = cpu.thread;
+    if (previous !== null) previous.cpu = null;
+    cpu.busy = false;
+    cpu.thread = null;
+    this.switchTo(cpu, cpu.idleCtx, previous);
+  }
+
+  /** Puts a context on the processor, recording the switch when it changes anything. */
+  private switchTo(cpu: Cpu, ctx: ExecContext, previous: Thread | null): void {
+    if (cpu.ctx === ctx) return;
+    cpu.ctx = ctx;
+    this.em.contextSwitched(cpu, previous === null ? null : previous.id);
+  }
+
+  /** New work for a processor that may be idle: shorten the running slice so it gets its turn soon. */
+  workArrived(): void {
+    const at = this.em.lastTime + this.rng.int(0, this.slack);
+    if (at < this.sliceEnd) this.sliceEnd = at;
+  }
+
+  // ---- interrupts ----------------------------------------------------------------------------
+
+  /** The device asserts its interrupt: route it to a processor (one below its IRQL if any). */
+  assertInterrupt(hardware: DeviceHardware): void {
+    const vector = hardware.spec.vector;
+    const connected = this.interruptsByVector.get(vector);
+    const interrupt = connected?.[0];
+    if (interrupt === undefined) {
+      this.em.interruptRequested(null, hardware.spec.name, vector);
+      return;
+    }
+    const eligible = this.cpus.filter((c) => (interrupt.ProcessorEnableMask & (1 << c.id)) !== 0);
+    const candidates = eligible.length > 0 ? eligible : this.cpus;
+    const below = candidates.filter((c) => c.ctx.irql < interrupt.Irql);
+    const target = this.rng.pick(below.length > 0 ? below : candidates);
+    target.pendingInterrupts.push(interrupt);
+    this.em.interruptRequested(target, interrupt.deviceName, vector);
+    this.workArrived();
+  }
+
+  // ---- the run loop --------------------------------------------------------------------------
+
+  /** Hands the baton back to the run loop. */
+  handBack(): void {
+    this.handedBack = true;
+    const baton = this.baton;
+    this.baton = null;
+    if (baton !== null) baton();
+  }
+
+  /** Ends the run because of what a strand threw. */
+  fail(error: unknown): void {
+    if (this.end === null) {
+      if (error instanceof BugcheckError) {
+        this.end = { reason: 'bugcheck', bugcheck: { name: error.bugcheck, code: error.code, parameters: error.parameters } };
+      } else if (error instanceof RunStopped) {
+        this.end = { reason: error.reason };
+      } else {
+        this.end = { reason: 'error', error: describeError(error, this.em.current?.ctx.innermost?.routine ?? null) };
+      }
+    }
+    this.em.closed = true;
+    this.handBack();
+  }
+
+  private idleTime(cpu: Cpu): number {
+    if (cpu.resume !== null) return cpu.clock;
+    if (cpu.busy) return Infinity;
+    if (cpu.pendingInterrupts.length > 0 || cpu.dpcQueue.length > 0 || this.readyThreads.length > 0) {
+      return Math.max(cpu.clock, this.em.lastTime);
+    }
+    return Infinity;
+  }
+
+  /** Runs until nothing is left to do, the run fails, or it is stopped. */
+  async run(): Promise<RunEnd> {
+    while (this.end === null) {
+      let best: Cpu | null = null;
+      let bestTime = Infinity;
+      let ties = 0;
+      for (const cpu of this.cpus) {
+        const t = this.idleTime(cpu);
+        if (t === Infinity) continue;
+        if (t < bestTime) {
+          best = cpu; bestTime = t; ties = 1;
+        } else if (t === bestTime && this.rng.int(0, ties++) === 0) {
+          best = cpu;
+        }
+      }
+      const timerAt = this.timers.peekTime();
+      if (timerAt !== Infinity && timerAt <= bestTime) {
+        const timer = this.timers.pop()!;
+        if (timer.at > this.em.lastTime) this.em.lastTime = timer.at;
+        this.em.current = null;
+        try {
+          timer.fire();
+        } catch (error) {
+          this.fail(error);
+        }
+        continue;
+      }
+      if (best === null) break;
+      let next = timerAt;
+      for (const cpu of this.cpus) if (cpu !== best) next = Math.min(next, this.idleTime(cpu));
+      this.sliceEnd = next === Infinity ? Infinity : next + this.rng.int(0, this.slack);
+      await this.dispatch(best);
+    }
+    return this.end ?? { reason: this.threadsLeft() ? 'stalled' : 'completed' };
+  }
+
+  private threadsLeft(): boolean {
+    for (const t of this.threads) if (t.state !== 'done') return true;
+    return false;
+  }
+
+  private dispatch(cpu: Cpu): Promise<void> {
+    if (cpu.clock < this.em.lastTime) cpu.clock = this.em.lastTime;
+    return new Promise<void>((resolve) => {
+      this.baton = resolve;
+      this.handedBack = false;
+      this.em.current = cpu;
+      const resume = cpu.resume;
+      if (resume !== null) {
+        cpu.resume = null;
+        resume();
+      } else if (cpu.pendingInterrupts.length > 0 || cpu.dpcQueue.length > 0) {
+        // An idle processor services its interrupts and drains its whole DPC queue.
+        cpu.busy = true;
+        cpu.dpcRequested = true;
+        this.deliver(cpu).then(() => {
+          cpu.busy = false;
+          this.handBack();
+        }, (error: unknown) => this.fail(error));
+      } else {
+        this.runThread(cpu, this.readyThreads.shift()!);
+      }
+    });
+  }
+
+  private runThread(cpu: Cpu, thread: Thread): void {
+    cpu.busy = true;
+    cpu.thread = thread;
+    thread.cpu = cpu;
+    try {
+      this.switchTo(cpu, thread.ctx, null);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    const resume = thread.resume;
+    thread.state = 'running';
+    if (resume !== null) {
+      thread.resume = null;
+      resume();
+      return;
+    }
+    thread.body().then(() => {
+      thread.state = 'done';
+      this.threads.delete(thread);
+      this.detach(cpu);
+      this.handBack();
+    }).catch((error: unknown) => this.fail(error));
+  }
+
+  // ---- IrpAccessObserver ---------------------------------------------------------------------
+
+  irpAccessed(irp: Irp, field: string): void {
+    if (this.em.current !== null && !this.handedBack) this.em.irpAccessed(irp, field);
+  }
+
+  irpCountSet(master: Irp, count: number): void {
+    this.em.masterIrpCountChanged(master, count, 'Set');
+  }
+}
+
+/** One line: what was thrown, in which routine, and where in the scenario's source. */
+export function describeError(error: unknown, routine: string | null): string {
+  const base = error instanceof Error ? `${error.name}: ${error.message}` : `thrown: ${String(error)}`;
+  const where = routine !== null ? ` (in ${routine})` : '';
+  let at = '';
+  if (error instanceof Error && error.stack && !(error instanceof ScenarioError)) {
+    const frame = error.stack.split('\n').slice(1).find((l) => !l.includes('/model/') && !l.includes('node:') && !l.includes('node_modules'));
+    const m = frame?.match(/\(?([^()\s]+:\d+:\d+)\)?$/);
+    if (m) at = ` at ${m[1]}`;
+  }
+  return `${base}${where}${at}`;
+}

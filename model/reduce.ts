@@ -1,0 +1,179 @@
+import type { IrpId } from './brands.js';
+import { STATUS_MORE_PROCESSING_REQUIRED } from './constants/ntstatus.js';
+import type { TraceEvent } from './events/index.js';
+import { popRaiseFrame } from './kernel/irql-frames.js';
+import type { CpuState, IrpState, MachineState, RaiseFrameState } from './state.js';
+
+const lockOf = (f: RaiseFrameState): string | null => f.lock;
+
+function contextKey(cpu: CpuState): string {
+  return cpu.thread === null ? `cpu:${cpu.id}` : `thread:${cpu.thread}`;
+}
+
+/** Clears the locations a completion walk has passed: from where it started up to (not including) `upTo`. */
+function clearWalked(irp: IrpState, upTo: number): void {
+  const end = Math.min(upTo, irp.stackCount + 1);
+  const from = irp.walkFrom;
+  if (irp.pending.length > 0) irp.pending = irp.pending.filter((l) => l < from || l >= end);
+  if (irp.completions.length > 0) irp.completions = irp.completions.filter((c) => c.loc < from || c.loc >= end);
+}
+
+function addPending(irp: IrpState, loc: number): void {
+  if (loc < 1 || loc > irp.stackCount + 1 || irp.pending.includes(loc)) return;
+  irp.pending.push(loc);
+  irp.pending.sort((a, b) => a - b);
+}
+
+/**
+ * The fold that rebuilds the machine from its events: `events.reduce(reduce, initialState(cpus))`.
+ *
+ * It updates `state` in place and returns it (a replay of millions of events cannot afford a copy
+ * per event; take `cloneState` for checkpoints). It reads nothing but the events, so a trace alone
+ * is enough to show any point of a run.
+ */
+export function reduce(state: MachineState, e: TraceEvent): MachineState {
+  state.seq = e.seq;
+  state.timeNs = e.timeNs;
+  const cpu = e.cpu === null ? undefined : state.cpus[e.cpu];
+  const irp: IrpState | undefined = e.irp === null ? undefined : state.irps.get(e.irp);
+  switch (e.kind) {
+    case 'SessionEnded':
+      state.ended = e.api;
+      break;
+    case 'ContextSwitched': {
+      if (cpu === undefined) break;
+      state.parked.set(contextKey(cpu), { irql: cpu.irql, frames: [...cpu.frames], routines: [...cpu.routines] });
+      cpu.thread = e.thread;
+      const key = contextKey(cpu);
+      const next = state.parked.get(key);
+      state.parked.delete(key);
+      cpu.frames.length = 0;
+      cpu.routines.length = 0;
+      if (next !== undefined) {
+        cpu.frames.push(...next.frames);
+        cpu.routines.push(...next.routines);
+      }
+      break;
+    }
+    case 'IrqlRaised':
+      if (cpu === undefined) break;
+      cpu.frames.push({ raisedTo: e.newIrql, savedOld: e.irql, api: e.api, lock: e.lock });
+      cpu.irql = e.newIrql;
+      return state;
+    case 'IrqlLowered':
+      if (cpu === undefined) break;
+      popRaiseFrame(cpu.frames, e.api, e.lock, lockOf);
+      cpu.irql = e.newIrql;
+      return state;
+    case 'SpinLockAcquired':
+      if (e.cpu !== null) state.locks.set(e.lock, e.cpu);
+      break;
+    case 'SpinLockReleased':
+      state.locks.delete(e.lock);
+      break;
+    case 'DpcQueued':
+      if (e.result === 1 && cpu !== undefined) {
+        if (e.detail !== null && e.detail.includes('"HighImportance"')) cpu.dpcQueue.unshift(e.dpc);
+        else cpu.dpcQueue.push(e.dpc);
+      }
+      // `cpu` is the target here and `irql` the caller's: no processor's IRQL changes.
+      return state;
+    case 'DpcDequeued':
+      if (e.result === 1) {
+        for (const c of state.cpus) {
+          const i = c.dpcQueue.indexOf(e.dpc);
+          if (i >= 0) { c.dpcQueue.splice(i, 1); break; }
+        }
+      }
+      break;
+    case 'InterruptRequested':
+      return state;
+    case 'RoutineEntered':
+      if (cpu === undefined) break;
+      cpu.routines.push({ activation: e.seq, routine: e.routine, driver: e.driver, kind: e.api });
+      if (e.api === 'Dpc' && e.dpc !== null) {
+        const i = cpu.dpcQueue.indexOf(e.dpc);
+        if (i >= 0) cpu.dpcQueue.splice(i, 1);
+      }
+      if (e.api === 'Completion' && irp !== undefined && e.loc !== null) {
+        irp.loc = e.loc;
+        clearWalked(irp, e.loc);
+      }
+      break;
+    case 'RoutineReturned':
+      if (cpu !== undefined && cpu.routines.length > 0 && cpu.routines[cpu.routines.length - 1]!.activation === e.activation) cpu.routines.pop();
+      if (e.api === 'Completion' && irp !== undefined && e.status === STATUS_MORE_PROCESSING_REQUIRED && irp.phase === 'completing') irp.phase = 'reclaimed';
+      break;
+    case 'IrpAllocated': {
+      const stackCount = Number(/"stackCount":(\d+)/.exec(e.detail)?.[1] ?? 0);
+      state.irps.set(e.irp, {
+        id: e.irp, api: e.api, stackCount, loc: e.loc, phase: 'allocated', device: null, pending: [], completions: [],
+        master: e.master, irpCount: 0, cancelRoutine: null, walkFrom: 0,
+      });
+      break;
+    }
+    case 'IrpStackLocationChanged':
+      if (irp === undefined) break;
+      irp.loc = e.loc;
+      if (e.api === 'IoCopyCurrentIrpStackLocationToNext') {
+        // The next location's Control is cleared: its pending bit and InvokeOn* flags, not its routine.
+        const next = e.loc - 1;
+        irp.pending = irp.pending.filter((l) => l !== next);
+        irp.completions = irp.completions.map((c) => (c.loc === next ? { ...c, onSuccess: false, onError: false, onCancel: false } : c));
+      }
+      break;
+    case 'CompletionRoutineSet': {
+      if (irp === undefined) break;
+      const d = JSON.parse(e.detail) as { routine: string; onSuccess: boolean; onError: boolean; onCancel: boolean; at: number };
+      if (d.at < 1 || d.at > irp.stackCount + 1) break;
+      irp.pending = irp.pending.filter((l) => l !== d.at);
+      irp.completions = irp.completions.filter((c) => c.loc !== d.at);
+      irp.completions.push({ loc: d.at, routine: d.routine, onSuccess: d.onSuccess, onError: d.onError, onCancel: d.onCancel });
+      irp.completions.sort((a, b) => a.loc - b.loc);
+      break;
+    }
+    case 'IrpCalled':
+      if (irp === undefined) break;
+      irp.loc = e.loc;
+      irp.device = e.device;
+      irp.phase = 'dispatched';
+      break;
+    case 'IrpMarkedPending':
+      if (irp === undefined) break;
+      if (e.api === 'IoCompleteRequest') {
+        irp.loc = e.loc;
+        clearWalked(irp, e.loc);
+      }
+      addPending(irp, e.loc);
+      break;
+    case 'IrpCompletionRequested':
+      if (irp === undefined) break;
+      irp.phase = 'completing';
+      irp.walkFrom = e.loc;
+      break;
+    case 'IrpCompleted':
+      if (irp === undefined) break;
+      clearWalked(irp, e.loc);
+      irp.loc = e.loc;
+      irp.phase = 'completed';
+      break;
+    case 'MasterIrpCountChanged': {
+      const master = state.irps.get(e.irp as IrpId);
+      if (master !== undefined) master.irpCount = e.result;
+      break;
+    }
+    case 'IrpFreed':
+      state.irps.delete(e.irp);
+      break;
+    case 'CancelRoutineSet':
+      if (irp !== undefined) irp.cancelRoutine = (JSON.parse(e.detail) as { routine: string | null }).routine;
+      break;
+    case 'IrpCancelled':
+      if (irp !== undefined) irp.cancelRoutine = null;
+      break;
+    default:
+      break;
+  }
+  if (cpu !== undefined && e.irql !== null) cpu.irql = e.irql;
+  return state;
+}

@@ -1,0 +1,177 @@
+import type { IrpId, NtStatus } from '../brands.js';
+import { STATUS_SUCCESS } from '../constants/ntstatus.js';
+import type { IrpAllocationApi } from '../events/irp.js';
+import type { Thread } from '../kernel/thread.js';
+import type { DeviceObject } from './device.js';
+import type { KEVENT } from './kevent.js';
+
+/** IoCompletion(DeviceObject, Irp, Context): return STATUS_MORE_PROCESSING_REQUIRED to stop the walk. */
+export type PIO_COMPLETION_ROUTINE = (DeviceObject: DeviceObject | null, Irp: Irp, Context: any) => Promise<NtStatus> | NtStatus;
+/** DriverCancel(DeviceObject, Irp): called with the cancel spin lock held. */
+export type PDRIVER_CANCEL = (DeviceObject: DeviceObject, Irp: Irp) => Promise<void> | void;
+
+/** IO_STATUS_BLOCK. */
+export interface IO_STATUS_BLOCK {
+  Status: NtStatus;
+  Information: number;
+}
+
+/** Read/Write share one record, as the C union's Read and Write members do. */
+export interface ReadWriteParameters { Length: number; ByteOffset: number }
+export interface DeviceIoControlParameters { IoControlCode: number; InputBufferLength: number; OutputBufferLength: number }
+export interface IoStackParameters {
+  readonly Read: ReadWriteParameters;
+  readonly Write: ReadWriteParameters;
+  readonly DeviceIoControl: DeviceIoControlParameters;
+}
+
+function makeParameters(from?: IoStackParameters): IoStackParameters {
+  const rw: ReadWriteParameters = { Length: from?.Read.Length ?? 0, ByteOffset: from?.Read.ByteOffset ?? 0 };
+  const ioctl = from?.DeviceIoControl;
+  return {
+    Read: rw, Write: rw,
+    DeviceIoControl: { IoControlCode: ioctl?.IoControlCode ?? 0, InputBufferLength: ioctl?.InputBufferLength ?? 0, OutputBufferLength: ioctl?.OutputBufferLength ?? 0 },
+  };
+}
+
+/** IO_STACK_LOCATION: one driver's view of the request. */
+export class IO_STACK_LOCATION {
+  MajorFunction = 0;
+  MinorFunction = 0;
+  Flags = 0;
+  Control = 0;
+  Parameters: IoStackParameters = makeParameters();
+  DeviceObject: DeviceObject | null = null;
+  FileObject: unknown = null;
+  CompletionRoutine: PIO_COMPLETION_ROUTINE | null = null;
+  Context: unknown = null;
+  /** @internal the driver that registered CompletionRoutine (for the trace) */
+  completionDriver: string | null = null;
+
+  /** IoCopyCurrentIrpStackLocationToNext: everything up to (not including) CompletionRoutine; Control = 0. */
+  copyTo(next: IO_STACK_LOCATION): void {
+    next.MajorFunction = this.MajorFunction;
+    next.MinorFunction = this.MinorFunction;
+    next.Flags = this.Flags;
+    next.Parameters = makeParameters(this.Parameters);
+    next.DeviceObject = this.DeviceObject;
+    next.FileObject = this.FileObject;
+    next.Control = 0;
+  }
+
+  /** IopClearStackLocation, as the completion walk does: the control bits and the completion fields. */
+  clearForWalk(): void {
+    this.Control = 0;
+    this.CompletionRoutine = null;
+    this.Context = null;
+    this.completionDriver = null;
+  }
+}
+
+/** Where an IRP is in its life, as the simulator tracks it (windows-semantics.md §3.10). */
+export type IrpPhase = 'allocated' | 'dispatched' | 'completing' | 'reclaimed' | 'completed' | 'freed';
+
+/** The machine's view of an IRP's fields being touched after it was released. */
+export interface IrpAccessObserver {
+  irpAccessed(irp: Irp, field: string): void;
+  irpCountSet(master: Irp, count: number): void;
+}
+
+/**
+ * The AssociatedIrp union: MasterIrp for an associated IRP, IrpCount for a master, SystemBuffer for
+ * buffered I/O. Setting IrpCount is how a highest-level driver tells the I/O manager how many
+ * associated IRPs to wait for (IoMakeAssociatedIrp leaves it alone); the model records each write.
+ */
+export class AssociatedIrpUnion {
+  MasterIrp: Irp | null = null;
+  SystemBuffer: unknown = null;
+  /** @internal */
+  irpCount = 0;
+  constructor(private readonly owner: Irp) {}
+  get IrpCount(): number {
+    return this.irpCount;
+  }
+  set IrpCount(value: number) {
+    this.irpCount = value;
+    this.owner.observer.irpCountSet(this.owner, value);
+  }
+}
+
+/**
+ * An I/O request packet. PascalCase members are the WDM fields a driver may touch; reading one
+ * after the IRP's completion walk finished, or after it was freed, is recorded as IrpAccessed.
+ * camelCase members are the simulator's own bookkeeping.
+ */
+export class Irp {
+  readonly Type = 6;
+  /** @internal 1-based current location (CL); StackCount+1 for a new IRP */
+  currentLocation: number;
+  /** @internal locations 1..StackCount at index 0..StackCount-1, plus a phantom "one past the end" */
+  readonly stack: IO_STACK_LOCATION[];
+  /** @internal */
+  ioStatus: IO_STATUS_BLOCK = { Status: STATUS_SUCCESS, Information: 0 };
+  /** @internal */
+  pendingReturned = false;
+  /** @internal */
+  cancel = false;
+  CancelIrql = 0;
+  /** @internal */
+  cancelRoutine: PDRIVER_CANCEL | null = null;
+  /** @internal */
+  flags = 0;
+  /** @internal */
+  readonly associated: AssociatedIrpUnion;
+  /** @internal Tail.Overlay.Thread: the thread the I/O manager completes it to (null: none) */
+  thread: Thread | null = null;
+  UserEvent: KEVENT | null = null;
+  UserIosb: IO_STATUS_BLOCK | null = null;
+  MdlAddress: unknown = null;
+  UserBuffer: unknown = null;
+  /** @internal */
+  phase: IrpPhase = 'allocated';
+  /** @internal the device of the last IoCallDriver */
+  lastDevice: DeviceObject | null = null;
+  /** @internal the master's associated IRPs not yet freed */
+  readonly children = new Set<Irp>();
+
+  constructor(
+    readonly id: IrpId,
+    readonly StackCount: number,
+    /** @internal which API created it */
+    readonly api: IrpAllocationApi,
+    /** @internal */
+    readonly observer: IrpAccessObserver,
+  ) {
+    this.currentLocation = StackCount + 1;
+    this.stack = Array.from({ length: StackCount + 1 }, () => new IO_STACK_LOCATION());
+    this.associated = new AssociatedIrpUnion(this);
+  }
+
+  /** @internal the location at 1-based index `loc`, or undefined outside 1..StackCount+1 */
+  location(loc: number): IO_STACK_LOCATION | undefined {
+    return loc >= 1 ? this.stack[loc - 1] : undefined;
+  }
+
+  /** @internal true once driver code may no longer touch it */
+  get released(): boolean {
+    return this.phase === 'completed' || this.phase === 'freed';
+  }
+
+  private touch(field: string): void {
+    if (this.phase === 'completed' || this.phase === 'freed') this.observer.irpAccessed(this, field);
+  }
+
+  get IoStatus(): IO_STATUS_BLOCK { this.touch('IoStatus'); return this.ioStatus; }
+  set IoStatus(value: IO_STATUS_BLOCK) { this.touch('IoStatus'); this.ioStatus = value; }
+  get PendingReturned(): boolean { this.touch('PendingReturned'); return this.pendingReturned; }
+  get Cancel(): boolean { this.touch('Cancel'); return this.cancel; }
+  get CancelRoutine(): PDRIVER_CANCEL | null { this.touch('CancelRoutine'); return this.cancelRoutine; }
+  get Flags(): number { this.touch('Flags'); return this.flags; }
+  set Flags(value: number) { this.touch('Flags'); this.flags = value; }
+  get AssociatedIrp(): AssociatedIrpUnion { this.touch('AssociatedIrp'); return this.associated; }
+  get CurrentLocation(): number { this.touch('CurrentLocation'); return this.currentLocation; }
+  get Tail(): { readonly Overlay: { readonly Thread: Thread | null; readonly CurrentStackLocation: IO_STACK_LOCATION | undefined } } {
+    this.touch('Tail');
+    return { Overlay: { Thread: this.thread, CurrentStackLocation: this.location(this.currentLocation) } };
+  }
+}
