@@ -3,72 +3,115 @@ import type { EventEnvelope } from './events/envelope.js';
 /**
  * The trace's hash chain: each event's hash is H(previous hash ‖ canonical encoding of the event).
  *
- * H is a 64-bit non-cryptographic hash (two murmur3-style 32-bit lanes) fed with 32-bit words, so it
- * costs a few nanoseconds per field and allocates nothing but the hex string. It identifies a run
- * and detects corruption or divergence; it is not meant to resist a deliberate forger.
+ * H is a 64-bit non-cryptographic hash (two murmur3-style 32-bit lanes) fed with 32-bit words; it
+ * identifies a run and detects corruption or divergence, and is not meant to resist a forger.
  *
- * Canonical encoding (docs/trace-format.md): the columns of EVENT_COLUMNS in order; a NULL is the
- * word 0; an integer is the word 1, then its low and high 32 bits; a string is the word 2, its length,
- * then its UTF-16 code units. The chain starts from GENESIS_HASH.
+ * Canonical encoding (docs/trace-format.md), over the columns of EVENT_COLUMNS in order: first a
+ * presence word whose bit i is set when column i is not NULL; then, for each non-NULL column in
+ * order, an integer as two words (low 32 bits, then the high bits) and a string as one word, its
+ * `stringDigest`. The chain starts from GENESIS_HASH.
  */
 export const GENESIS_HASH = '0000000000000000';
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Four hex digits for every 16-bit value: two lookups per 32-bit lane. */
+const HEX16: string[] = Array.from({ length: 65536 }, (_, i) => i.toString(16).padStart(4, '0'));
 const TWO_32 = 4294967296;
+
+/** murmur3-32 (seed 0) over a string's UTF-16 code units, finalised with its length. */
+export function stringDigest(s: string): number {
+  let h = 0;
+  const len = s.length;
+  for (let i = 0; i < len; i++) {
+    let k = Math.imul(s.charCodeAt(i), 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  return fmix(h ^ len) >>> 0;
+}
+
+/** Strings repeat (kinds, routines, devices, APIs): their digests are cached, within a bound. */
+const DIGEST_CACHE_LIMIT = 65536;
 
 /** Mutable chain state; one per run (or per verification). */
 export class ChainHasher {
-  private a: number;
-  private b: number;
-  private n = 0;
+  /** The two lanes, in a typed array so that updating them never boxes a number. */
+  private readonly lanes = new Int32Array(2);
+  private readonly digests = new Map<string, number>();
 
   constructor(previous: string = GENESIS_HASH) {
-    this.a = parseInt(previous.slice(0, 8), 16) | 0;
-    this.b = parseInt(previous.slice(8, 16), 16) | 0;
+    this.lanes[0] = parseInt(previous.slice(0, 8), 16) | 0;
+    this.lanes[1] = parseInt(previous.slice(8, 16), 16) | 0;
   }
 
   /** Hashes one event (all columns but `hash`) onto the chain and returns the new hex value. */
   next(e: Omit<EventEnvelope, 'hash'>): string {
-    this.n = 0;
-    this.int(e.seq); this.int(e.timeNs); this.int(e.cpu); this.int(e.irql); this.str(e.kind);
-    this.int(e.activation); this.str(e.routine); this.str(e.driver); this.str(e.device); this.int(e.irp);
-    this.int(e.master); this.str(e.major); this.int(e.loc); this.int(e.status); this.int(e.newIrql);
-    this.str(e.dpc); this.str(e.lock); this.int(e.vector); this.int(e.result); this.str(e.api);
-    this.str(e.detail); this.int(e.thread);
-    const a = fmix(this.a ^ this.n);
-    const b = fmix(this.b ^ Math.imul(this.n, 0x27d4eb2f));
+    this.word(
+      (e.cpu !== null ? 1 << 2 : 0) | (e.irql !== null ? 1 << 3 : 0) | (e.activation !== null ? 1 << 5 : 0) |
+      (e.routine !== null ? 1 << 6 : 0) | (e.driver !== null ? 1 << 7 : 0) | (e.device !== null ? 1 << 8 : 0) |
+      (e.irp !== null ? 1 << 9 : 0) | (e.master !== null ? 1 << 10 : 0) | (e.major !== null ? 1 << 11 : 0) |
+      (e.loc !== null ? 1 << 12 : 0) | (e.status !== null ? 1 << 13 : 0) | (e.newIrql !== null ? 1 << 14 : 0) |
+      (e.dpc !== null ? 1 << 15 : 0) | (e.lock !== null ? 1 << 16 : 0) | (e.vector !== null ? 1 << 17 : 0) |
+      (e.result !== null ? 1 << 18 : 0) | (e.api !== null ? 1 << 19 : 0) | (e.detail !== null ? 1 << 20 : 0) |
+      (e.thread !== null ? 1 << 21 : 0) | 0b10011, // seq, time_ns and kind are never NULL
+    );
+    this.int(e.seq); this.int(e.timeNs);
+    if (e.cpu !== null) this.int(e.cpu);
+    if (e.irql !== null) this.int(e.irql);
+    this.str(e.kind);
+    if (e.activation !== null) this.int(e.activation);
+    if (e.routine !== null) this.str(e.routine);
+    if (e.driver !== null) this.str(e.driver);
+    if (e.device !== null) this.str(e.device);
+    if (e.irp !== null) this.int(e.irp);
+    if (e.master !== null) this.int(e.master);
+    if (e.major !== null) this.str(e.major);
+    if (e.loc !== null) this.int(e.loc);
+    if (e.status !== null) this.int(e.status);
+    if (e.newIrql !== null) this.int(e.newIrql);
+    if (e.dpc !== null) this.str(e.dpc);
+    if (e.lock !== null) this.str(e.lock);
+    if (e.vector !== null) this.int(e.vector);
+    if (e.result !== null) this.int(e.result);
+    if (e.api !== null) this.str(e.api);
+    if (e.detail !== null) this.str(e.detail);
+    if (e.thread !== null) this.int(e.thread);
+    const lanes = this.lanes;
+    const a = fmix(lanes[0]!);
+    const b = fmix(lanes[1]! ^ 0x27d4eb2f);
     // Cross the lanes so that each depends on both.
-    this.a = (a + b) | 0;
-    this.b = (b + this.a) | 0;
-    return hex(this.a) + hex(this.b);
+    lanes[0] = a + b;
+    lanes[1] = b + lanes[0]!;
+    return hex(lanes[0]!) + hex(lanes[1]!);
   }
 
-  private int(v: number | null): void {
-    if (v === null) { this.word(0); return; }
-    this.word(1);
+  private int(v: number): void {
     this.word(v >>> 0);
-    this.word(Math.floor(v / TWO_32) | 0);
+    this.word(v > 0xffffffff ? Math.floor(v / TWO_32) | 0 : 0);
   }
 
-  private str(s: string | null): void {
-    if (s === null) { this.word(0); return; }
-    this.word(2);
-    const len = s.length;
-    this.word(len);
-    for (let i = 0; i < len; i++) this.word(s.charCodeAt(i));
+  private str(s: string): void {
+    let d = this.digests.get(s);
+    if (d === undefined) {
+      d = stringDigest(s);
+      if (this.digests.size >= DIGEST_CACHE_LIMIT) this.digests.clear();
+      this.digests.set(s, d);
+    }
+    this.word(d);
   }
 
   private word(w: number): void {
-    this.n++;
     let k = Math.imul(w, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
     k = Math.imul(k, 0x1b873593);
-    let a = this.a ^ k;
+    const lanes = this.lanes;
+    let a = lanes[0]! ^ k;
     a = (a << 13) | (a >>> 19);
-    this.a = (Math.imul(a, 5) + 0xe6546b64) | 0;
-    let b = this.b ^ Math.imul(k ^ (k >>> 16), 0x85ebca6b);
+    lanes[0] = Math.imul(a, 5) + 0xe6546b64;
+    let b = lanes[1]! ^ (k ^ (k >>> 16));
     b = (b << 17) | (b >>> 15);
-    this.b = (Math.imul(b, 9) + 0x7f4a7c15) | 0;
+    lanes[1] = Math.imul(b, 9) + 0x7f4a7c15;
   }
 }
 
@@ -82,5 +125,5 @@ function fmix(h: number): number {
 }
 
 function hex(v: number): string {
-  return HEX[(v >>> 24) & 255]! + HEX[(v >>> 16) & 255]! + HEX[(v >>> 8) & 255]! + HEX[v & 255]!;
+  return HEX16[(v >>> 16) & 0xffff]! + HEX16[v & 0xffff]!;
 }

@@ -26,6 +26,22 @@ export class Emitter {
   /** The processor whose code is running; its context stamps the events. */
   current: Cpu | null = null;
   private readonly hasher = new ChainHasher();
+  /**
+   * Detail texts repeat (the same stack count and flags, the same routine and flags, the same
+   * object): reusing one string object per distinct detail keeps the hash's digest cache hitting
+   * by identity instead of re-reading a fresh string for every event.
+   */
+  private readonly details = new Map<string | number, string>();
+
+  private detailFor(key: string | number, build: () => string): string {
+    let text = this.details.get(key);
+    if (text === undefined) {
+      if (this.details.size > 4096) this.details.clear();
+      text = build();
+      this.details.set(key, text);
+    }
+    return text;
+  }
   /** Further events are refused once the run has ended (a caught bug check must not go on). */
   closed = false;
 
@@ -57,7 +73,8 @@ export class Emitter {
     if (cpu !== null) cpu.clock = time;
     this.lastTime = time;
     const ctx = cpu?.ctx;
-    const inner = frame ?? (withContext ? ctx?.innermost ?? null : null);
+    const routines = withContext && ctx !== undefined ? ctx.routines : null;
+    const inner = frame ?? (routines !== null && routines.length > 0 ? routines[routines.length - 1]! : null);
     const base = {
       seq,
       timeNs: time,
@@ -107,10 +124,10 @@ export class Emitter {
     this.make('InterruptRequested', target, false, device, null, null, null, null, null, null, null, null, vector, null, null, null);
   }
   registerWritten(device: string, register: string, value: number): void {
-    this.ev('RegisterWritten', device, null, null, null, value, 'WRITE_REGISTER_ULONG', `{"register":"${register}"}`);
+    this.ev('RegisterWritten', device, null, null, null, value, 'WRITE_REGISTER_ULONG', this.detailFor(`r:${register}`, () => `{"register":"${register}"}`));
   }
   registerRead(device: string, register: string, value: number): void {
-    this.ev('RegisterRead', device, null, null, null, value, 'READ_REGISTER_ULONG', `{"register":"${register}"}`);
+    this.ev('RegisterRead', device, null, null, null, value, 'READ_REGISTER_ULONG', this.detailFor(`r:${register}`, () => `{"register":"${register}"}`));
   }
 
   /** Emitted after the change: `from` is the level before it (the `irql` column), `to` the level after. */
@@ -132,7 +149,7 @@ export class Emitter {
     // and detail.from names the inserting processor.
     const from = this.current;
     this.make('DpcQueued', from, true, device, irp === null ? null : irp.id, null, null, null, null, null, dpc, null, null, inserted ? 1 : 0, api,
-      `{"importance":"${importance}","from":${from === null ? null : from.id}}`, null, target);
+      this.detailFor(`d:${importance}:${from === null ? -1 : from.id}`, () => `{"importance":"${importance}","from":${from === null ? null : from.id}}`), null, target);
   }
   dpcDequeued(dpc: string, removed: boolean): void {
     this.make('DpcDequeued', this.current, true, null, null, null, null, null, null, null, dpc, null, null, removed ? 1 : 0, 'KeRemoveQueueDpc', null);
@@ -147,14 +164,15 @@ export class Emitter {
 
   irpAllocated(irp: Irp, api: IrpAllocationApi, major: number | null, master: Irp | null): void {
     this.make('IrpAllocated', this.current, true, null, irp.id, master === null ? null : master.id, major === null ? null : majorName(major), irp.currentLocation, null, null, null, null, null, null, api,
-      `{"stackCount":${irp.StackCount},"flags":${irp.flags}}`);
+      this.detailFor(irp.StackCount * 1048576 + irp.flags, () => `{"stackCount":${irp.StackCount},"flags":${irp.flags}}`));
   }
   irpStackLocationChanged(irp: Irp, api: 'IoSkipCurrentIrpStackLocation' | 'IoCopyCurrentIrpStackLocationToNext' | 'IoSetNextIrpStackLocation'): void {
     this.ev('IrpStackLocationChanged', null, irp, irp.currentLocation, null, null, api);
   }
   completionRoutineSet(irp: Irp, at: number, routine: string, onSuccess: boolean, onError: boolean, onCancel: boolean): void {
+    const flags = (onSuccess ? 1 : 0) | (onError ? 2 : 0) | (onCancel ? 4 : 0);
     this.ev('CompletionRoutineSet', null, irp, irp.currentLocation, null, null, null,
-      `{"routine":${JSON.stringify(routine)},"onSuccess":${onSuccess},"onError":${onError},"onCancel":${onCancel},"at":${at}}`);
+      this.detailFor(`c:${routine}:${flags}:${at}`, () => `{"routine":${JSON.stringify(routine)},"onSuccess":${onSuccess},"onError":${onError},"onCancel":${onCancel},"at":${at}}`));
   }
   irpCalled(irp: Irp, device: string, major: number): void {
     this.make('IrpCalled', this.current, true, device, irp.id, null, majorName(major), irp.currentLocation, null, null, null, null, null, null, null, null);
@@ -166,7 +184,7 @@ export class Emitter {
     this.ev('IrpMarkedPending', null, irp, irp.currentLocation, null, null, api);
   }
   irpCompletionRequested(irp: Irp, status: NtStatus, boost: number): void {
-    this.ev('IrpCompletionRequested', null, irp, irp.currentLocation, status, null, null, `{"priorityBoost":${boost}}`);
+    this.ev('IrpCompletionRequested', null, irp, irp.currentLocation, status, null, null, this.detailFor(`b:${boost}`, () => `{"priorityBoost":${boost}}`));
   }
   irpCompleted(irp: Irp, status: NtStatus): void {
     this.ev('IrpCompleted', null, irp, irp.currentLocation, status, null, null);
@@ -194,16 +212,20 @@ export class Emitter {
   }
 
   waitStarted(object: string): void {
-    this.ev('WaitStarted', null, null, null, null, null, 'KeWaitForSingleObject', `{"object":${JSON.stringify(object)}}`);
+    this.ev('WaitStarted', null, null, null, null, null, 'KeWaitForSingleObject', this.objectDetail(object));
   }
   waitEnded(object: string, status: NtStatus): void {
-    this.ev('WaitEnded', null, null, null, null, status, 'KeWaitForSingleObject', `{"object":${JSON.stringify(object)}}`);
+    this.ev('WaitEnded', null, null, null, null, status, 'KeWaitForSingleObject', this.objectDetail(object));
   }
+  private objectDetail(object: string): string {
+    return this.detailFor(`o:${object}`, () => `{"object":${JSON.stringify(object)}}`);
+  }
+
   /** The processor now runs `cpu.ctx` (already switched); `previous` is the thread it ran before. */
   contextSwitched(cpu: Cpu, previous: ThreadId | null): void {
     this.make('ContextSwitched', cpu, true, null, null, null, null, null, null, null, null, null, null, previous, 'KiSwapContext', null);
   }
   eventSignaled(object: string, previous: number): void {
-    this.ev('EventSignaled', null, null, null, null, previous, 'KeSetEvent', `{"object":${JSON.stringify(object)}}`);
+    this.ev('EventSignaled', null, null, null, null, previous, 'KeSetEvent', this.objectDetail(object));
   }
 }
