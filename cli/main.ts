@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { registerRun } from './commands/run.js';
+import { registerScenarios } from './commands/scenarios.js';
+import { registerStart } from './commands/start.js';
+import { reportFailure } from './errors.js';
+
+const { version, description } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
+
+const program = new Command('irptrace')
+  .description(description)
+  .version(version)
+  .option('--debug', 'show stack traces when something fails')
+  // Commander throws instead of exiting, and stays quiet: reportFailure prints its errors as one line.
+  .exitOverride()
+  .configureOutput({ outputError: () => {} })
+  .showHelpAfterError(false);
+
+// Subcommands made with .command() inherit the settings above, so register them after.
+registerScenarios(program);
+registerRun(program);
+registerStart(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // --debug may sit anywhere on the line, and parsing may have failed before commander read it.
+  const args = process.argv.slice(2);
+  const command = program.commands.find((c) => args.includes(c.name()));
+  process.exitCode = reportFailure(error, { debug: args.includes('--debug'), helpCommand: `irptrace ${command === undefined ? '' : `${command.name()} `}--help` });
+}
