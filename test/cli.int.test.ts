@@ -1,0 +1,150 @@
+// The command line, run for real: `node bin/irptrace.js …` as a child process, the way a user runs it.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'irptrace.js');
+
+interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function irptrace(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env } }, (error, stdout, stderr) => {
+      if (error !== null && typeof error.code !== 'number') reject(error);
+      else resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr });
+    });
+  });
+}
+
+/** A scenario written outside the package, importing it by name as a user's file would. */
+const USER_SCENARIO = `
+import { defineScenario, DO_DEVICE_INITIALIZING, IRP_MJ_READ, STATUS_SUCCESS, type DeviceObject, type DriverObject, type Irp, type NtStatus } from 'irptrace';
+
+export default defineScenario({
+  name: 'complete-in-dispatch',
+  description: 'one driver that completes every read in its dispatch routine',
+  devices: [{ name: 'dev0', vector: 0x51, irql: 5, stack: ['null'] }],
+  requests: 3,
+  *workload(_rng, count) {
+    for (let i = 0; i < count; i++) yield { major: 'read', length: 512 };
+  },
+  drivers: (k) => [{
+    name: 'null',
+    DriverEntry(DriverObject: DriverObject): NtStatus {
+      DriverObject.MajorFunction[IRP_MJ_READ] = async (_DeviceObject: DeviceObject, Irp: Irp): Promise<NtStatus> => {
+        if (process.env.SCENARIO_THROWS) throw new Error('bug in the driver');
+        Irp.IoStatus.Status = STATUS_SUCCESS;
+        Irp.IoStatus.Information = 0;
+        await k.IoCompleteRequest(Irp, 0);
+        return STATUS_SUCCESS;
+      };
+      DriverObject.DriverExtension.AddDevice = async (Driver: DriverObject, Pdo: DeviceObject): Promise<NtStatus> => {
+        const { status, DeviceObject } = k.IoCreateDevice(Driver, {}, 'null0');
+        k.IoAttachDeviceToDeviceStack(DeviceObject, Pdo);
+        DeviceObject.Flags &= ~DO_DEVICE_INITIALIZING;
+        return status;
+      };
+      return STATUS_SUCCESS;
+    },
+  }],
+});
+`;
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'irptrace-cli-'));
+  await writeFile(join(dir, 'no-default.ts'), 'export const scenario = 1;\n');
+  await writeFile(join(dir, 'user-scenario.ts'), USER_SCENARIO);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('irptrace scenarios', () => {
+  it('--json lists the built-ins, demo among them, with the rules they plant', async () => {
+    const { code, stdout } = await irptrace(['scenarios', '--json']);
+    expect(code).toBe(0);
+    const list = JSON.parse(stdout) as { name: string; description: string; plants: string[] }[];
+    const demo = list.find((s) => s.name === 'demo');
+    expect(demo).toBeDefined();
+    expect(demo!.description.length).toBeGreaterThan(0);
+    expect(demo!.plants).toEqual([]);
+  });
+});
+
+describe('irptrace run', () => {
+  it('--json reports events, a 16-hex-digit hash and the end reason; the same seed gives the same hash', async () => {
+    const runs = await Promise.all([1, 2].map(() => irptrace(['run', 'demo', '--requests', '5', '--json'])));
+    const [a, b] = runs.map((r) => {
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout) as { events: number; hash: string; endReason: string; requests: { issued: number; completed: number }; irps: { live: number } };
+    });
+    expect(a!.events).toBeGreaterThan(0);
+    expect(a!.hash).toMatch(/^[0-9a-f]{16}$/);
+    expect(a!.endReason).toBe('completed');
+    expect(a!.requests).toEqual({ issued: 5, completed: 5 });
+    expect(a!.irps.live).toBe(0);
+    expect(b!.hash).toBe(a!.hash);
+    expect(b!.events).toBe(a!.events);
+  });
+
+  it('prints a readable summary', async () => {
+    const { code, stdout } = await irptrace(['run', 'demo', '--requests', '5']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^end\s+completed$/m);
+    expect(stdout).toMatch(/^hash\s+[0-9a-f]{16}$/m);
+    expect(stdout).toContain('events by kind');
+  });
+
+  it('stops at --max-events with the end reason limit', async () => {
+    const { code, stdout } = await irptrace(['run', 'demo', '--max-events', '50', '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ events: 50, endReason: 'limit' });
+  });
+
+  it("runs a user's scenario file from outside the package, importing 'irptrace'", async () => {
+    const { code, stdout, stderr } = await irptrace(['run', './user-scenario.ts', '--json'], { cwd: dir });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ scenario: 'complete-in-dispatch', endReason: 'completed', requests: { issued: 3, completed: 3 } });
+  });
+
+  it('reports a scenario that throws as an error run: exit code 1, the error in the summary', async () => {
+    const { code, stdout } = await irptrace(['run', './user-scenario.ts', '--json'], { cwd: dir, env: { SCENARIO_THROWS: '1' } });
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as { endReason: string; error: string };
+    expect(report.endReason).toBe('error');
+    expect(report.error).toContain('bug in the driver');
+  });
+});
+
+describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
+  const cases: [string, () => string[], RegExp][] = [
+    ['an unknown scenario', () => ['run', 'no-such-scenario'], /unknown scenario "no-such-scenario"/],
+    ['a seed that is not an integer', () => ['run', 'demo', '--seed', 'abc'], /--seed/],
+    ['zero CPUs', () => ['run', 'demo', '--cpus', '0'], /--cpus/],
+    ['a missing file', () => ['run', join(dir, 'missing.ts')], /no such scenario file/],
+    ['a file without a default export', () => ['run', join(dir, 'no-default.ts')], /no default export/],
+    ['an unknown option', () => ['run', 'demo', '--bogus'], /unknown option '--bogus'/],
+  ];
+  it.concurrent.each(cases)('%s', async (_what, args, message) => {
+    const { code, stdout, stderr } = await irptrace(args());
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    const lines = stderr.split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^irptrace: /);
+    expect(lines[0]).toMatch(message);
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+});
