@@ -18,7 +18,7 @@ export function registerStart(program: Command): void {
     .action(async () => {
       const demo = findBuiltin('demo');
       if (demo === undefined) throw new Error('the built-in demo scenario is missing');
-      process.stdout.write(`irptrace: the correct demo stack (filter over disk driver), seed 1\n\n`);
+      process.stdout.write('The built-in demo: the correct stack (a filter driver over a disk driver), seed 1.\n\n');
       const report = await executeRun(demo, { seed: 1 });
       printReport(report, false);
       const width = Math.max(...NEXT_STEPS.map(([command]) => command.length));
