@@ -256,3 +256,21 @@ export async function finish(k: Kernel, Irp: Irp, status: NtStatus = STATUS_SUCC
   await k.IoCompleteRequest(Irp, IO_NO_INCREMENT);
   return status;
 }
+
+export type ReadDispatch = (k: Kernel, DeviceObject: TestDevice, Irp: Irp) => Promise<NtStatus>;
+
+/**
+ * A stack of test drivers over dev0's PDO, bottom first: each entry names a driver and its READ
+ * dispatch routine, which the trace calls `<Name>DispatchRead` (Name capitalised).
+ */
+export function readStack(layers: readonly (readonly [string, ReadDispatch])[], extra: Partial<TestScenarioOptions> = {}): ScenarioDefinition {
+  return testScenario({
+    ...extra,
+    stack: layers.map(([name]) => name),
+    drivers: (k) => layers.map(([name, body]) => {
+      const routineName = `${name[0]!.toUpperCase()}${name.slice(1)}DispatchRead`;
+      const routine = { [routineName]: async (DeviceObject: TestDevice, Irp: Irp): Promise<NtStatus> => body(k, DeviceObject, Irp) }[routineName]!;
+      return testDriver(k, name, { dispatch: { [IRP_MJ_READ]: routine } });
+    }),
+  });
+}
