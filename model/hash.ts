@@ -36,26 +36,30 @@ const DIGEST_CACHE_LIMIT = 65536;
 
 /** Mutable chain state; one per run (or per verification). */
 export class ChainHasher {
-  /** The two lanes, in a typed array so that updating them never boxes a number. */
-  private readonly lanes = new Int32Array(2);
+  private a: number;
+  private b: number;
+  /** The event's words are gathered here, then mixed in one tight loop. */
+  private readonly words = new Int32Array(64);
+  private n = 0;
   private readonly digests = new Map<string, number>();
 
   constructor(previous: string = GENESIS_HASH) {
-    this.lanes[0] = parseInt(previous.slice(0, 8), 16) | 0;
-    this.lanes[1] = parseInt(previous.slice(8, 16), 16) | 0;
+    this.a = parseInt(previous.slice(0, 8), 16) | 0;
+    this.b = parseInt(previous.slice(8, 16), 16) | 0;
   }
 
   /** Hashes one event (all columns but `hash`) onto the chain and returns the new hex value. */
   next(e: Omit<EventEnvelope, 'hash'>): string {
-    this.word(
+    const words = this.words;
+    words[0] =
       (e.cpu !== null ? 1 << 2 : 0) | (e.irql !== null ? 1 << 3 : 0) | (e.activation !== null ? 1 << 5 : 0) |
       (e.routine !== null ? 1 << 6 : 0) | (e.driver !== null ? 1 << 7 : 0) | (e.device !== null ? 1 << 8 : 0) |
       (e.irp !== null ? 1 << 9 : 0) | (e.master !== null ? 1 << 10 : 0) | (e.major !== null ? 1 << 11 : 0) |
       (e.loc !== null ? 1 << 12 : 0) | (e.status !== null ? 1 << 13 : 0) | (e.newIrql !== null ? 1 << 14 : 0) |
       (e.dpc !== null ? 1 << 15 : 0) | (e.lock !== null ? 1 << 16 : 0) | (e.vector !== null ? 1 << 17 : 0) |
       (e.result !== null ? 1 << 18 : 0) | (e.api !== null ? 1 << 19 : 0) | (e.detail !== null ? 1 << 20 : 0) |
-      (e.thread !== null ? 1 << 21 : 0) | 0b10011, // seq, time_ns and kind are never NULL
-    );
+      (e.thread !== null ? 1 << 21 : 0) | 0b10011; // seq, time_ns and kind are never NULL
+    this.n = 1;
     this.int(e.seq); this.int(e.timeNs);
     if (e.cpu !== null) this.int(e.cpu);
     if (e.irql !== null) this.int(e.irql);
@@ -77,18 +81,33 @@ export class ChainHasher {
     if (e.api !== null) this.str(e.api);
     if (e.detail !== null) this.str(e.detail);
     if (e.thread !== null) this.int(e.thread);
-    const lanes = this.lanes;
-    const a = fmix(lanes[0]!);
-    const b = fmix(lanes[1]! ^ 0x27d4eb2f);
+    let a = this.a;
+    let b = this.b;
+    for (let i = 0, n = this.n; i < n; i++) {
+      let k = Math.imul(words[i]!, 0xcc9e2d51);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, 0x1b873593);
+      a ^= k;
+      a = (a << 13) | (a >>> 19);
+      a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+      b ^= k ^ (k >>> 16);
+      b = (b << 17) | (b >>> 15);
+      b = (Math.imul(b, 9) + 0x7f4a7c15) | 0;
+    }
+    a = fmix(a);
+    b = fmix(b ^ 0x27d4eb2f);
     // Cross the lanes so that each depends on both.
-    lanes[0] = a + b;
-    lanes[1] = b + lanes[0]!;
-    return hex(lanes[0]!) + hex(lanes[1]!);
+    a = (a + b) | 0;
+    b = (b + a) | 0;
+    this.a = a;
+    this.b = b;
+    return HEX16[(a >>> 16) & 0xffff]! + HEX16[a & 0xffff]! + HEX16[(b >>> 16) & 0xffff]! + HEX16[b & 0xffff]!;
   }
 
   private int(v: number): void {
-    this.word(v >>> 0);
-    this.word(v > 0xffffffff ? Math.floor(v / TWO_32) | 0 : 0);
+    const words = this.words;
+    words[this.n++] = v;
+    words[this.n++] = v > 0xffffffff ? Math.floor(v / TWO_32) : 0;
   }
 
   private str(s: string): void {
@@ -98,20 +117,7 @@ export class ChainHasher {
       if (this.digests.size >= DIGEST_CACHE_LIMIT) this.digests.clear();
       this.digests.set(s, d);
     }
-    this.word(d);
-  }
-
-  private word(w: number): void {
-    let k = Math.imul(w, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    const lanes = this.lanes;
-    let a = lanes[0]! ^ k;
-    a = (a << 13) | (a >>> 19);
-    lanes[0] = Math.imul(a, 5) + 0xe6546b64;
-    let b = lanes[1]! ^ (k ^ (k >>> 16));
-    b = (b << 17) | (b >>> 15);
-    lanes[1] = Math.imul(b, 9) + 0x7f4a7c15;
+    this.words[this.n++] = d;
   }
 }
 
@@ -122,8 +128,4 @@ function fmix(h: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h;
-}
-
-function hex(v: number): string {
-  return HEX16[(v >>> 16) & 0xffff]! + HEX16[v & 0xffff]!;
 }
