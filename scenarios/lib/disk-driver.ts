@@ -13,6 +13,7 @@ export interface DiskExtension {
 
 /** Which parts of the disk driver a buggy variant replaces; the rest is the correct driver. */
 export interface DiskDriverOverrides {
+  DiskDispatchReadWrite?: (k: Kernel, DeviceObject: DeviceObject<DiskExtension>, Irp: Irp) => Promise<NtStatus>;
   DiskInterruptService?: (k: Kernel, Interrupt: KINTERRUPT, DeviceObject: DeviceObject<DiskExtension>) => Promise<boolean>;
   DiskDpcForIsr?: (k: Kernel, Dpc: KDPC, DeviceObject: DeviceObject<DiskExtension>, Irp: Irp) => Promise<void>;
   DiskDispatchDeviceControl?: (k: Kernel, DeviceObject: DeviceObject<DiskExtension>, Irp: Irp) => Promise<NtStatus>;
@@ -26,6 +27,7 @@ export interface DiskDriverOverrides {
  */
 export function diskDriver(k: Kernel, overrides: DiskDriverOverrides = {}): DriverDefinition {
   async function DiskDispatchReadWrite(DeviceObject: DeviceObject<DiskExtension>, Irp: Irp): Promise<NtStatus> {
+    if (overrides.DiskDispatchReadWrite) return overrides.DiskDispatchReadWrite(k, DeviceObject, Irp);
     k.IoMarkIrpPending(Irp);
     await k.IoStartPacket(DeviceObject, Irp, null, null);
     return STATUS_PENDING;

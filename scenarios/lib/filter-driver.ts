@@ -17,6 +17,8 @@ export interface FilterDriverOverrides {
   FilterDispatchWrite?: (k: Kernel, DeviceObject: DeviceObject<FilterExtension>, Irp: Irp) => Promise<NtStatus>;
   FilterDispatchDeviceControl?: (k: Kernel, DeviceObject: DeviceObject<FilterExtension>, Irp: Irp) => Promise<NtStatus>;
   FilterAllocatedIrpComplete?: (k: Kernel, DeviceObject: DeviceObject | null, Irp: Irp, Original: Irp) => Promise<NtStatus>;
+  /** Replaces splitRead: the part of FilterDispatchRead that handles reads longer than SPLIT_BYTES. */
+  FilterSplitRead?: (k: Kernel, DeviceObject: DeviceObject<FilterExtension>, Irp: Irp) => Promise<NtStatus>;
 }
 
 /**
@@ -30,7 +32,7 @@ export function filterDriver(k: Kernel, overrides: FilterDriverOverrides = {}): 
   async function FilterDispatchRead(DeviceObject: DeviceObject<FilterExtension>, Irp: Irp): Promise<NtStatus> {
     if (overrides.FilterDispatchRead) return overrides.FilterDispatchRead(k, DeviceObject, Irp);
     const length = k.IoGetCurrentIrpStackLocation(Irp).Parameters.Read.Length;
-    return length > SPLIT_BYTES ? splitRead(k, DeviceObject, Irp) : forwardInAllocatedIrp(k, DeviceObject, Irp, FilterAllocatedIrpComplete);
+    return length > SPLIT_BYTES ? (overrides.FilterSplitRead ?? splitRead)(k, DeviceObject, Irp) : forwardInAllocatedIrp(k, DeviceObject, Irp, FilterAllocatedIrpComplete);
   }
 
   async function FilterAllocatedIrpComplete(DeviceObject: DeviceObject | null, Irp: Irp, Original: Irp): Promise<NtStatus> {

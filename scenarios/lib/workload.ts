@@ -19,3 +19,15 @@ export function* mixedWorkload(rng: SeededRandom, count: number): Generator<IoRe
 export function* readWorkload(rng: SeededRandom, count: number): Generator<IoRequest> {
   for (let i = 0; i < count; i++) yield { major: 'read', length: 4096 * rng.pick([1, 4, 16, 32, 64]), offset: 512 * rng.int(0, 1 << 20) };
 }
+
+/**
+ * Device controls mixed with reads and writes (about 40% device controls): the workload of
+ * scenarios whose bug is on the device-control path.
+ */
+export function* deviceControlWorkload(rng: SeededRandom, count: number): Generator<IoRequest> {
+  for (let i = 0; i < count; i++) {
+    const roll = rng.int(0, 99);
+    if (roll < 40) yield { major: 'ioctl', length: 64, ioControlCode: 0x2d1400 };
+    else yield { major: roll < 70 ? 'read' : 'write', length: 4096 * rng.pick([1, 2, 4, 8, 16]), offset: 512 * rng.int(0, 1 << 20) };
+  }
+}
