@@ -1,8 +1,30 @@
 import type { ScenarioDefinition } from '../model/index.js';
+import associatedMprOrphan from './associated-mpr-orphan.js';
+import callDriverAtDispatch from './calldriver-at-dispatch.js';
 import demo from './demo.js';
+import doubleCompletion from './double-completion.js';
+import dpcFromDispatch from './dpc-from-dispatch.js';
+import irqlNotRestored from './irql-not-restored.js';
+import masterCompletedEarly from './master-completed-early.js';
+import originalCompletedBeforeFree from './original-completed-before-free.js';
+import pendingButSuccess from './pending-but-success.js';
+import successWithoutMark from './success-without-mark.js';
+import touchAfterComplete from './touch-after-complete.js';
 
 /** The built-in scenarios, the correct stack first. Buggy variants declare the rule ids they plant. */
-export const BUILTIN_SCENARIOS: readonly ScenarioDefinition[] = Object.freeze([demo]);
+export const BUILTIN_SCENARIOS: readonly ScenarioDefinition[] = Object.freeze([
+  demo,
+  originalCompletedBeforeFree,
+  masterCompletedEarly,
+  associatedMprOrphan,
+  pendingButSuccess,
+  successWithoutMark,
+  dpcFromDispatch,
+  callDriverAtDispatch,
+  touchAfterComplete,
+  irqlNotRestored,
+  doubleCompletion,
+]);
 
 /** A built-in scenario by name. */
 export function findBuiltin(name: string): ScenarioDefinition | undefined {
