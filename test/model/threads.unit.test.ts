@@ -1,0 +1,176 @@
+/**
+ * Threads and waits: KeWaitForSingleObject blocks the waiting thread only; synchronous IRPs built
+ * by a driver and waited on; waits at DISPATCH_LEVEL (k:managing-hardware-priorities; C4:0x3B).
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  DISPATCH_LEVEL, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, STATUS_PENDING, STATUS_SUCCESS, STATUS_TIMEOUT,
+  type IO_STATUS_BLOCK, type Irp, type KDPC, type KEVENT, type NtStatus,
+} from '../../model/index.js';
+import {
+  activations, allMajors, finish, firstOf, hardwareDriver, ofKind, parseDetail, runDispatch, runScenario, testDriver, testScenario,
+  type TestDevice,
+} from './helpers.js';
+
+const objectIs = (name: string) => (e: { detail: string | null }) => parseDetail<{ object: string }>(e).object === name;
+
+describe('KeWaitForSingleObject', () => {
+  it('blocks only the waiting thread: on one CPU another requester runs, sets the event, and the waiter resumes (k:introduction-to-kernel-dispatcher-objects; windows-semantics §1.3)', async () => {
+    let calls = 0;
+    const scenario = testScenario({
+      stack: ['t'],
+      requesters: 2,
+      requests: [{ major: 'read', length: 512 }, { major: 'read', length: 512 }],
+      drivers: (k) => {
+        const gate: KEVENT = k.KEVENT('Gate');
+        k.KeInitializeEvent(gate, 'NotificationEvent', false);
+        async function GateDispatch(_d: TestDevice, irp: Irp): Promise<NtStatus> {
+          if (++calls === 1) await k.KeWaitForSingleObject(gate, 'Executive', 'KernelMode', false, null);
+          else await k.KeSetEvent(gate, 0, false);
+          return finish(k, irp);
+        }
+        return [testDriver(k, 't', { dispatch: allMajors(GateDispatch) })];
+      },
+    });
+    const r = await runScenario(scenario, { cpus: 1 });
+    expect(r.summary.endReason).toBe('completed');
+    const started = firstOf(r.events, 'WaitStarted', objectIs('Gate'));
+    const ended = firstOf(r.events, 'WaitEnded', objectIs('Gate'));
+    const signaled = firstOf(r.events, 'EventSignaled', objectIs('Gate'));
+    expect(ended.thread).toBe(started.thread);
+    expect(ended.result).toBe(STATUS_SUCCESS);
+    expect(signaled.thread).not.toBe(started.thread);
+    expect(started.seq).toBeLessThan(signaled.seq);
+    expect(signaled.seq).toBeLessThan(ended.seq);
+    // The other thread's dispatch ran while the waiter was blocked, on the only CPU.
+    const dispatches = activations(r.events, (e) => e.api === 'Dispatch');
+    const other = dispatches.find((a) => a.entered.thread !== started.thread)!;
+    expect(other.entered.seq).toBeGreaterThan(started.seq);
+    expect(other.entered.seq).toBeLessThan(ended.seq);
+    expect(new Set(r.events.filter((e) => e.cpu !== null).map((e) => e.cpu))).toEqual(new Set([0]));
+    expect(ofKind(r.events, 'ContextSwitched', (e) => e.seq > started.seq && e.seq < other.entered.seq).length).toBeGreaterThan(0);
+  });
+
+  it('a wait with a relative timeout ends with STATUS_TIMEOUT after that much simulated time (ddi:nf-wdm-kewaitforsingleobject)', async () => {
+    const results: number[] = [];
+    const r = await runDispatch(async (k, _d, irp) => {
+      const e = k.KEVENT('Never');
+      k.KeInitializeEvent(e, 'NotificationEvent', false);
+      results.push(await k.KeWaitForSingleObject(e, 'Executive', 'KernelMode', false, -10_000)); // 1 ms
+      return finish(k, irp);
+    });
+    expect(r.summary.endReason).toBe('completed');
+    expect(results).toEqual([STATUS_TIMEOUT]);
+    const started = firstOf(r.events, 'WaitStarted', objectIs('Never'));
+    const ended = firstOf(r.events, 'WaitEnded', objectIs('Never'));
+    expect(ended.result).toBe(STATUS_TIMEOUT);
+    expect(ended.timeNs - started.timeNs).toBeGreaterThanOrEqual(1_000_000 - 1000);
+  });
+
+  it('a signalled SynchronizationEvent satisfies one wait and resets; a NotificationEvent stays signalled (ddi:nf-wdm-keinitializeevent)', async () => {
+    const states: number[] = [];
+    const r = await runDispatch(async (k, _d, irp) => {
+      const sync = k.KEVENT('S');
+      const note = k.KEVENT('N');
+      k.KeInitializeEvent(sync, 'SynchronizationEvent', true);
+      k.KeInitializeEvent(note, 'NotificationEvent', true);
+      await k.KeWaitForSingleObject(sync);
+      await k.KeWaitForSingleObject(note);
+      states.push(k.KeReadStateEvent(sync), k.KeReadStateEvent(note));
+      return finish(k, irp);
+    });
+    expect(r.summary.endReason).toBe('completed');
+    expect(states).toEqual([0, 1]);
+    expect(ofKind(r.events, 'WaitStarted')).toHaveLength(0);
+  });
+
+  it('waiting on an unsignalled object at DISPATCH_LEVEL bug-checks (k:managing-hardware-priorities; windows-semantics §4 rule 9; C4:0x3B)', async () => {
+    const r = await runDispatch(async (k, _d, irp) => {
+      const e = k.KEVENT('E');
+      k.KeInitializeEvent(e, 'NotificationEvent', false);
+      await k.KeRaiseIrql(DISPATCH_LEVEL);
+      await k.KeWaitForSingleObject(e);
+      return finish(k, irp);
+    });
+    expect(r.summary.endReason).toBe('bugcheck');
+    expect(r.summary.bugcheck?.name).toBe('IRQL_NOT_LESS_OR_EQUAL');
+    expect(ofKind(r.events, 'WaitStarted')).toHaveLength(0);
+    expect(firstOf(r.events, 'Bugcheck').irql).toBe(DISPATCH_LEVEL);
+  });
+
+  it('waiting inside a DPC routine bug-checks ATTEMPTED_SWITCH_FROM_DPC (0xB8) (windows-semantics §5; k:guidelines-for-writing-dpc-routines)', async () => {
+    const r = await runDispatch(async (k, _d, irp) => {
+      const e = k.KEVENT('E');
+      k.KeInitializeEvent(e, 'NotificationEvent', false);
+      const dpc = k.KDPC('Waiter');
+      async function WaitingDpc(_Dpc: KDPC): Promise<void> {
+        await k.KeWaitForSingleObject(e);
+      }
+      k.KeInitializeDpc(dpc, WaitingDpc, null);
+      await k.KeInsertQueueDpc(dpc, null, null);
+      return finish(k, irp);
+    });
+    expect(r.summary.endReason).toBe('bugcheck');
+    expect(r.summary.bugcheck?.name).toBe('ATTEMPTED_SWITCH_FROM_DPC');
+    expect(r.summary.bugcheck?.code).toBe(0xb8);
+    expect(firstOf(r.events, 'Bugcheck').routine).toBe('WaitingDpc');
+  });
+
+  it('a zero-timeout wait (a poll) at DISPATCH_LEVEL is allowed and returns STATUS_TIMEOUT (windows-semantics §4 rule 9: only non-zero or NULL timeouts)', async () => {
+    const results: number[] = [];
+    const r = await runDispatch(async (k, _d, irp) => {
+      const e = k.KEVENT('E');
+      k.KeInitializeEvent(e, 'NotificationEvent', false);
+      const old = await k.KeRaiseIrql(DISPATCH_LEVEL);
+      results.push(await k.KeWaitForSingleObject(e, 'Executive', 'KernelMode', false, 0));
+      await k.KeLowerIrql(old);
+      return finish(k, irp);
+    });
+    expect(r.summary.endReason).toBe('completed');
+    expect(results).toEqual([STATUS_TIMEOUT]);
+  });
+});
+
+describe('synchronous driver-built IRPs', () => {
+  it('a driver that builds an IoBuildDeviceIoControlRequest IRP, sends it to an interrupt-driven lower driver and waits on its event gets the result (ddi:nf-wdm-iobuilddeviceiocontrolrequest; k:creating-irps-for-lower-level-drivers)', async () => {
+    const seen: Record<string, unknown> = {};
+    const scenario = testScenario({
+      stack: ['hw', 't'],
+      drivers: (k) => {
+        async function IoctlThenWait(DeviceObject: TestDevice, Irp: Irp): Promise<NtStatus> {
+          const lower = DeviceObject.DeviceExtension.Lower;
+          const event = k.KEVENT('IoctlEvent');
+          k.KeInitializeEvent(event, 'NotificationEvent', false);
+          const iosb: IO_STATUS_BLOCK = { Status: 0xffffffff, Information: 0 };
+          const own = await k.IoBuildDeviceIoControlRequest(0x2d1400, lower, null, 0, null, 64, false, event, iosb);
+          seen.own = own.id;
+          const next = k.IoGetNextIrpStackLocation(own);
+          seen.next = [next.MajorFunction, next.Parameters.DeviceIoControl.IoControlCode, next.Parameters.DeviceIoControl.OutputBufferLength];
+          next.Parameters.Read.Length = 64; // what the hardware driver transfers
+          const status = await k.IoCallDriver(lower, own);
+          seen.status = status;
+          if (status === STATUS_PENDING) await k.KeWaitForSingleObject(event);
+          seen.iosb = { ...iosb };
+          seen.irqlAfter = k.KeGetCurrentIrql();
+          return finish(k, Irp, iosb.Status);
+        }
+        return [hardwareDriver(k, 'hw'), testDriver(k, 't', { dispatch: { [IRP_MJ_READ]: IoctlThenWait } })];
+      },
+    });
+    const r = await runScenario(scenario, { cpus: 2, seed: 11 });
+    expect(r.summary.endReason).toBe('completed');
+    expect(seen.next).toEqual([IRP_MJ_DEVICE_CONTROL, 0x2d1400, 64]);
+    expect(seen.status).toBe(STATUS_PENDING);
+    expect(seen.iosb).toEqual({ Status: STATUS_SUCCESS, Information: 64 });
+    expect(seen.irqlAfter).toBe(0);
+    const own = seen.own as number;
+    const alloc = firstOf(r.events, 'IrpAllocated', (e) => e.irp === own);
+    expect([alloc.api, alloc.major]).toEqual(['IoBuildDeviceIoControlRequest', 'IRP_MJ_DEVICE_CONTROL']);
+    expect(ofKind(r.events, 'IrpFreed', (e) => e.irp === own).map((e) => e.api)).toEqual(['IoManager']);
+    const started = firstOf(r.events, 'WaitStarted', objectIs('IoctlEvent'));
+    const ended = firstOf(r.events, 'WaitEnded', objectIs('IoctlEvent'));
+    expect(ended.thread).toBe(started.thread);
+    expect(firstOf(r.events, 'IrpCompleted', (e) => e.irp === own).seq).toBeGreaterThan(started.seq);
+    expect(firstOf(r.events, 'RequestCompleted').status).toBe(STATUS_SUCCESS);
+  });
+});
