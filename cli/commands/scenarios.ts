@@ -15,7 +15,7 @@ export function registerScenarios(program: Command): void {
       }
       const width = Math.max(...list.map((s) => s.name.length));
       const lines = list.map((s) => {
-        const plants = s.plants.length > 0 ? `  [plants: ${s.plants.join(', ')}]` : '';
+        const plants = s.plants.length > 0 ? `\n  ${' '.repeat(width)}  plants: ${s.plants.join(', ')}` : '';
         return `  ${s.name.padEnd(width)}  ${s.description}${plants}`;
       });
       process.stdout.write(`Built-in scenarios (irptrace run <name>):\n\n${lines.join('\n')}\n`);
