@@ -28,6 +28,9 @@ export interface MachineConfig {
   readonly sliceSlackNs?: number;
 }
 
+/** Run-loop turns between two yields to Node's event loop. */
+const YIELD_EVERY_TURNS = 2048;
+
 /** How a run ended. */
 export interface RunEnd {
   readonly reason: EndReason;
@@ -294,7 +297,12 @@ export class Machine implements IrpAccessObserver {
 
   /** Runs until nothing is left to do, the run fails, or it is stopped. */
   async run(): Promise<RunEnd> {
+    let turns = 0;
     while (this.end === null) {
+      // Let Node's event loop run now and then (signal handlers, a recorder's timers); what the
+      // simulation does never depends on it.
+      if (++turns % YIELD_EVERY_TURNS === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.end !== null) break;
       let best: Cpu | null = null;
       let bestTime = Infinity;
       let ties = 0;
@@ -377,7 +385,8 @@ export class Machine implements IrpAccessObserver {
     thread.body().then(() => {
       thread.state = 'done';
       this.threads.delete(thread);
-      this.detach(cpu);
+      // The thread may have waited and moved: it ends on the processor it runs on now.
+      this.detach(thread.cpu ?? cpu);
       this.handBack();
     }).catch((error: unknown) => this.fail(error));
   }
