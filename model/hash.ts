@@ -13,8 +13,8 @@ import type { EventEnvelope } from './events/envelope.js';
  */
 export const GENESIS_HASH = '0000000000000000';
 
-/** Four hex digits for every 16-bit value: two lookups per 32-bit lane. */
-const HEX16: string[] = Array.from({ length: 65536 }, (_, i) => i.toString(16).padStart(4, '0'));
+/** Character codes of the hex digits: the hash text is built in one String.fromCharCode call. */
+const HEX = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
 const TWO_32 = 4294967296;
 
 /** murmur3-32 (seed 0) over a string's UTF-16 code units, finalised with its length. */
@@ -101,7 +101,7 @@ export class ChainHasher {
     b = (b + a) | 0;
     this.a = a;
     this.b = b;
-    return HEX16[(a >>> 16) & 0xffff]! + HEX16[a & 0xffff]! + HEX16[(b >>> 16) & 0xffff]! + HEX16[b & 0xffff]!;
+    return toHex(a, b);
   }
 
   private int(v: number): void {
@@ -128,4 +128,15 @@ function fmix(h: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h;
+}
+
+/** 16 hex digits of the two lanes; one flat string, no table beyond the 16 digits (cache-friendly). */
+function toHex(a: number, b: number): string {
+  const h = HEX;
+  return String.fromCharCode(
+    h[(a >>> 28) & 15]!, h[(a >>> 24) & 15]!, h[(a >>> 20) & 15]!, h[(a >>> 16) & 15]!,
+    h[(a >>> 12) & 15]!, h[(a >>> 8) & 15]!, h[(a >>> 4) & 15]!, h[a & 15]!,
+    h[(b >>> 28) & 15]!, h[(b >>> 24) & 15]!, h[(b >>> 20) & 15]!, h[(b >>> 16) & 15]!,
+    h[(b >>> 12) & 15]!, h[(b >>> 8) & 15]!, h[(b >>> 4) & 15]!, h[b & 15]!,
+  );
 }
