@@ -144,12 +144,12 @@ export class Emitter {
     this.make('SpinLockReleased', this.current, true, null, null, null, null, null, null, null, null, lock, null, null, api, null);
   }
 
-  dpcQueued(target: Cpu, dpc: string, device: string | null, irp: Irp | null, inserted: boolean, api: 'IoRequestDpc' | 'KeInsertQueueDpc', importance: string): void {
+  dpcQueued(target: Cpu, callerIrql: Irql, dpc: string, device: string | null, irp: Irp | null, inserted: boolean, api: 'IoRequestDpc' | 'KeInsertQueueDpc', importance: string): void {
     // `cpu` is the target processor (trace-schema.md); `irql` and the routine are the caller's,
     // and detail.from names the inserting processor.
     const from = this.current;
     this.make('DpcQueued', from, true, device, irp === null ? null : irp.id, null, null, null, null, null, dpc, null, null, inserted ? 1 : 0, api,
-      this.detailFor(`d:${importance}:${from === null ? -1 : from.id}`, () => `{"importance":"${importance}","from":${from === null ? null : from.id}}`), null, target);
+      this.detailFor(`d:${importance}:${from === null ? -1 : from.id}`, () => `{"importance":"${importance}","from":${from === null ? null : from.id}}`), null, target, callerIrql);
   }
   dpcDequeued(dpc: string, removed: boolean): void {
     this.make('DpcDequeued', this.current, true, null, null, null, null, null, null, null, dpc, null, null, removed ? 1 : 0, 'KeRemoveQueueDpc', null);

@@ -18,6 +18,7 @@ function cancelLock(m: Machine): KSPIN_LOCK {
 
 /** IoSetCancelRoutine(Irp, CancelRoutine): an interlocked exchange; returns the previous routine. */
 export function IoSetCancelRoutine(m: Machine, Irp: Irp, CancelRoutine: PDRIVER_CANCEL | null): PDRIVER_CANCEL | null {
+  if (Irp.released) m.irpAccessed(Irp, 'IoSetCancelRoutine');
   const previous = Irp.cancelRoutine;
   Irp.cancelRoutine = CancelRoutine;
   m.em.cancelRoutineSet(Irp, CancelRoutine === null ? null : routineName(CancelRoutine), previous === null ? null : routineName(previous));

@@ -6,7 +6,7 @@ import { ScenarioError } from '../errors.js';
 import { lowerIrql, raiseIrql } from '../irql-frames.js';
 import type { Machine } from '../machine.js';
 import { routineName } from '../routine-call.js';
-import { then } from './then.js';
+import { afterPoint } from './after-point.js';
 
 /** MaximumDpcQueueDepth: a queue this deep requests its drain whatever the importance. */
 const MAXIMUM_DPC_QUEUE_DEPTH = 4;
@@ -63,9 +63,9 @@ export function KeInsertQueueDpc(m: Machine, Dpc: KDPC, SystemArgument1: unknown
     if (target !== cpu) m.workArrived();
   }
   const irp = SystemArgument1 instanceof Irp ? SystemArgument1 : null;
-  m.em.dpcQueued(target, Dpc.Name, Dpc.device === null ? null : Dpc.device.Name, irp, inserted, api, Dpc.Importance);
+  m.em.dpcQueued(target, old, Dpc.Name, Dpc.device === null ? null : Dpc.device.Name, irp, inserted, api, Dpc.Importance);
   lowerIrql(m.em, cpu, old, 'KeInsertQueueDpc');
-  return then(m.point(m.cost('dpcInsert')), inserted);
+  return afterPoint(m.point(m.cost('dpcInsert')), inserted);
 }
 
 /**
@@ -88,5 +88,5 @@ export function KeRemoveQueueDpc(m: Machine, Dpc: KDPC): boolean | Promise<boole
     Dpc.queuedOn = null;
   }
   m.em.dpcDequeued(Dpc.Name, removed);
-  return then(m.point(m.cost('dpcInsert')), removed);
+  return afterPoint(m.point(m.cost('dpcInsert')), removed);
 }

@@ -9,7 +9,7 @@ import type { DeviceRegister } from '../hardware.js';
 import { lowerIrql, raiseIrql } from '../irql-frames.js';
 import type { Machine } from '../machine.js';
 import { dropSpinLock, takeSpinLock } from '../spin.js';
-import { then } from './then.js';
+import { afterPoint } from './after-point.js';
 
 /**
  * IoConnectInterrupt(&InterruptObject, ServiceRoutine, ServiceContext, SpinLock, Vector, Irql,
@@ -61,7 +61,7 @@ export function READ_REGISTER_ULONG(m: Machine, Register: DeviceRegister): numbe
   m.enter('READ_REGISTER_ULONG');
   const value = Register.hardware.read(Register);
   m.em.registerRead(Register.hardware.spec.name, Register.name, value);
-  return then(m.point(m.cost('register')), value);
+  return afterPoint(m.point(m.cost('register')), value);
 }
 
 /** WRITE_REGISTER_ULONG(Register, Value): writing Command starts a transfer on the device. */

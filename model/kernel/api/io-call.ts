@@ -12,6 +12,7 @@ import { callRoutine, routineName } from '../routine-call.js';
  */
 export async function IoCallDriver(m: Machine, DeviceObject: DeviceObject, Irp: Irp): Promise<NtStatus> {
   m.enter('IoCallDriver');
+  if (Irp.released) m.irpAccessed(Irp, 'IoCallDriver');
   Irp.currentLocation--;
   if (Irp.currentLocation <= 0) {
     m.bugcheck('NO_MORE_IRP_STACK_LOCATIONS', { irp: Irp.id, stackCount: Irp.StackCount, device: DeviceObject.Name });

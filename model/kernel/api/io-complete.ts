@@ -18,6 +18,9 @@ import { signalEvent } from './wait.js';
  */
 export async function IoCompleteRequest(m: Machine, Irp: Irp, PriorityBoost = 0): Promise<void> {
   m.enter('IoCompleteRequest');
+  // A freed IRP is still completed, as Windows would walk whatever the memory now holds; the
+  // trace records the touch so that use-after-free can be found.
+  if (Irp.released) m.irpAccessed(Irp, 'IoCompleteRequest');
   await completeRequest(m, Irp, PriorityBoost);
 }
 

@@ -8,7 +8,7 @@ import type { DeviceObject } from '../../wdm/device.js';
 import { Irp, type IO_STATUS_BLOCK } from '../../wdm/irp.js';
 import type { KEVENT } from '../../wdm/kevent.js';
 import type { Machine } from '../machine.js';
-import { then } from './then.js';
+import { afterPoint } from './after-point.js';
 
 /** Creates an IRP and records it; the one place IRPs are born. */
 export function newIrp(m: Machine, stackSize: number, api: IrpAllocationApi, major: number | null, master: Irp | null, setup?: (irp: Irp) => void): Irp {
@@ -27,7 +27,7 @@ export function newIrp(m: Machine, stackSize: number, api: IrpAllocationApi, maj
 export function IoAllocateIrp(m: Machine, StackSize: number, _ChargeQuota = false): Irp | Promise<Irp> {
   m.enter('IoAllocateIrp');
   const irp = newIrp(m, StackSize, 'IoAllocateIrp', null, null);
-  return then(m.point(m.cost('irpAlloc')), irp);
+  return afterPoint(m.point(m.cost('irpAlloc')), irp);
 }
 
 function buildFsd(m: Machine, api: IrpAllocationApi, MajorFunction: number, DeviceObject: DeviceObject, Length: number, StartingOffset: number,
@@ -56,7 +56,7 @@ export function IoBuildAsynchronousFsdRequest(m: Machine, MajorFunction: number,
   m.enter('IoBuildAsynchronousFsdRequest');
   if (![IRP_MJ_READ, IRP_MJ_WRITE, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_SHUTDOWN].includes(MajorFunction)) return null;
   const irp = buildFsd(m, 'IoBuildAsynchronousFsdRequest', MajorFunction, DeviceObject, Length, StartingOffset, IoStatusBlock, null);
-  return then(m.point(m.cost('irpAlloc')), irp);
+  return afterPoint(m.point(m.cost('irpAlloc')), irp);
 }
 
 /**
@@ -68,7 +68,7 @@ export function IoBuildSynchronousFsdRequest(m: Machine, MajorFunction: number, 
   StartingOffset: number, Event: KEVENT, IoStatusBlock: IO_STATUS_BLOCK): Irp | null | Promise<Irp | null> {
   m.enter('IoBuildSynchronousFsdRequest');
   const irp = buildFsd(m, 'IoBuildSynchronousFsdRequest', MajorFunction, DeviceObject, Length, StartingOffset, IoStatusBlock, Event);
-  return then(m.point(m.cost('irpAlloc')), irp);
+  return afterPoint(m.point(m.cost('irpAlloc')), irp);
 }
 
 /**
@@ -92,7 +92,7 @@ export function IoBuildDeviceIoControlRequest(m: Machine, IoControlCode: number,
     irp.UserIosb = IoStatusBlock;
     irp.UserEvent = Event;
   });
-  return then(m.point(m.cost('irpAlloc')), irp);
+  return afterPoint(m.point(m.cost('irpAlloc')), irp);
 }
 
 /**
@@ -109,7 +109,7 @@ export function IoMakeAssociatedIrp(m: Machine, Irp: Irp, StackSize: number): Ir
     irp.thread = master.thread;
     master.children.add(irp);
   });
-  return then(m.point(m.cost('irpAlloc')), irp);
+  return afterPoint(m.point(m.cost('irpAlloc')), irp);
 }
 
 /** IoFreeIrp(Irp). Freeing an IRP twice corrupts pool: BAD_POOL_CALLER. */

@@ -4,7 +4,7 @@ import { KSPIN_LOCK } from '../../wdm/spin-lock.js';
 import { lowerIrql, raiseIrql } from '../irql-frames.js';
 import type { Machine } from '../machine.js';
 import { dropSpinLock, takeSpinLock } from '../spin.js';
-import { then } from './then.js';
+import { afterPoint } from './after-point.js';
 
 /** KeRaiseIrql(NewIrql, &OldIrql): returns OldIrql. Raising to a lower level stops the machine. */
 export function KeRaiseIrql(m: Machine, NewIrql: Irql, api: 'KeRaiseIrql' | 'KeRaiseIrqlToDpcLevel' = 'KeRaiseIrql'): Irql | Promise<Irql> {
@@ -12,7 +12,7 @@ export function KeRaiseIrql(m: Machine, NewIrql: Irql, api: 'KeRaiseIrql' | 'KeR
   const current = cpu.ctx.irql;
   if (NewIrql < current || NewIrql > HIGH_LEVEL) m.bugcheck('IRQL_NOT_GREATER_OR_EQUAL', { current, requested: NewIrql });
   const old = raiseIrql(m.em, cpu, NewIrql, api);
-  return then(m.point(m.cost('irql')), old);
+  return afterPoint(m.point(m.cost('irql')), old);
 }
 
 /**

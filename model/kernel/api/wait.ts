@@ -4,7 +4,7 @@ import { STATUS_SUCCESS, STATUS_TIMEOUT } from '../../constants/ntstatus.js';
 import { KEVENT, type EVENT_TYPE } from '../../wdm/kevent.js';
 import type { Machine } from '../machine.js';
 import type { Thread } from '../thread.js';
-import { then } from './then.js';
+import { afterPoint } from './after-point.js';
 
 /** KeInitializeEvent(Event, Type, State). */
 export function KeInitializeEvent(Event: KEVENT, Type: EVENT_TYPE, State: boolean): void {
@@ -37,7 +37,7 @@ function satisfy(m: Machine, thread: Thread): void {
 export function KeSetEvent(m: Machine, Event: KEVENT, _Increment = 0, _Wait = false): number | Promise<number> {
   m.enter('KeSetEvent');
   const previous = signalEvent(m, Event);
-  return then(m.point(m.cost('event')), previous);
+  return afterPoint(m.point(m.cost('event')), previous);
 }
 
 /** KeClearEvent(Event). */
