@@ -26,6 +26,8 @@ export function routineName(fn: { name: string }): string {
 export async function callRoutine<R>(
   m: Machine, kind: RoutineKind, routine: string, driver: string,
   device: DeviceObject | null, irp: Irp | null, dpc: string | null, invoke: () => Promise<R> | R,
+  /** Applies what the result changes before RoutineReturned is emitted (the trace shows state after each event). */
+  onResult?: (status: number | null) => void,
 ): Promise<R> {
   const ctx = m.cpu().ctx;
   const frame: RoutineFrame = { activation: m.em.count as Seq, routine, driver, kind, entryIrql: ctx.irql };
@@ -44,6 +46,7 @@ export async function callRoutine<R>(
   }
   const top = ctx.routines.pop();
   if (top !== frame) throw new ScenarioError(`${routine} returned while a routine it started (${top?.routine}) was still running: is an \`await\` missing?`);
+  onResult?.(status);
   m.em.routineReturned(frame, deviceName, irp, status);
   return (status !== null && expected === 'status' ? status : result) as R;
 }

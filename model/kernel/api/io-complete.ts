@@ -25,11 +25,11 @@ export async function IoCompleteRequest(m: Machine, Irp: Irp, PriorityBoost = 0)
 }
 
 async function completeRequest(m: Machine, irp: Irp, boost: number): Promise<void> {
+  irp.phase = 'completing';
   m.em.irpCompletionRequested(irp, irp.ioStatus.Status, boost);
   if (irp.currentLocation > irp.StackCount + 1) {
     m.bugcheck('MULTIPLE_IRP_COMPLETE_REQUESTS', { irp: irp.id, currentLocation: irp.currentLocation, stackCount: irp.StackCount });
   }
-  irp.phase = 'completing';
   await m.point(m.cost('completeRequest'));
   irp.currentLocation++;
   while (irp.currentLocation <= irp.StackCount + 1) {
@@ -47,12 +47,12 @@ async function completeRequest(m: Machine, irp: Irp, boost: number): Promise<voi
       stackPtr.clearForWalk();
       const device = irp.currentLocation === irp.StackCount + 1 ? null : irp.stack[irp.currentLocation - 1]!.DeviceObject;
       const driver = registrant ?? device?.DriverObject.DriverName ?? 'unknown';
-      const result = await callRoutine(m, 'Completion', routineName(routine), driver, device, irp, null, () => routine(device, irp, context));
-      if (result === STATUS_MORE_PROCESSING_REQUIRED) {
-        // "Don't touch the packet: it might be gone." The registrant owns it again.
-        if (irp.phase === 'completing') irp.phase = 'reclaimed';
-        return;
-      }
+      const result = await callRoutine(m, 'Completion', routineName(routine), driver, device, irp, null, () => routine(device, irp, context),
+        (status) => {
+          // "Don't touch the packet: it might be gone." The registrant owns it again.
+          if (status === STATUS_MORE_PROCESSING_REQUIRED && irp.phase === 'completing') irp.phase = 'reclaimed';
+        });
+      if (result === STATUS_MORE_PROCESSING_REQUIRED) return;
     } else {
       stackPtr.clearForWalk();
       if (irp.currentLocation <= irp.StackCount && irp.pendingReturned) {
