@@ -28,20 +28,26 @@ export class Emitter {
   private readonly hasher = new ChainHasher();
   /**
    * Detail texts repeat (the same stack count and flags, the same routine and flags, the same
-   * object): reusing one string object per distinct detail keeps the hash's digest cache hitting
-   * by identity instead of re-reading a fresh string for every event.
+   * object): one string per distinct detail, found by a name and a number without building a key,
+   * keeps the hot path from formatting JSON and lets the hash's digest cache hit.
    */
-  private readonly details = new Map<string | number, string>();
+  private readonly details = new Map<string, Map<number, string>>();
 
-  private detailFor(key: string | number, build: () => string): string {
-    let text = this.details.get(key);
-    if (text === undefined) {
+  private detailFor(name: string, n: number, build: () => string): string {
+    let byNumber = this.details.get(name);
+    if (byNumber === undefined) {
       if (this.details.size > 4096) this.details.clear();
+      this.details.set(name, (byNumber = new Map()));
+    }
+    let text = byNumber.get(n);
+    if (text === undefined) {
       text = build();
-      this.details.set(key, text);
+      if (byNumber.size > 4096) byNumber.clear();
+      byNumber.set(n, text);
     }
     return text;
   }
+
   /** Further events are refused once the run has ended (a caught bug check must not go on). */
   closed = false;
 
@@ -124,10 +130,10 @@ export class Emitter {
     this.make('InterruptRequested', target, false, device, null, null, null, null, null, null, null, null, vector, null, null, null);
   }
   registerWritten(device: string, register: string, value: number): void {
-    this.ev('RegisterWritten', device, null, null, null, value, 'WRITE_REGISTER_ULONG', this.detailFor(`r:${register}`, () => `{"register":"${register}"}`));
+    this.ev('RegisterWritten', device, null, null, null, value, 'WRITE_REGISTER_ULONG', this.detailFor(register, 0, () => `{"register":"${register}"}`));
   }
   registerRead(device: string, register: string, value: number): void {
-    this.ev('RegisterRead', device, null, null, null, value, 'READ_REGISTER_ULONG', this.detailFor(`r:${register}`, () => `{"register":"${register}"}`));
+    this.ev('RegisterRead', device, null, null, null, value, 'READ_REGISTER_ULONG', this.detailFor(register, 0, () => `{"register":"${register}"}`));
   }
 
   /** Emitted after the change: `from` is the level before it (the `irql` column), `to` the level after. */
@@ -149,7 +155,7 @@ export class Emitter {
     // and detail.from names the inserting processor.
     const from = this.current;
     this.make('DpcQueued', from, true, device, irp === null ? null : irp.id, null, null, null, null, null, dpc, null, null, inserted ? 1 : 0, api,
-      this.detailFor(`d:${importance}:${from === null ? -1 : from.id}`, () => `{"importance":"${importance}","from":${from === null ? null : from.id}}`), null, target, callerIrql);
+      this.detailFor(importance, from === null ? -1 : from.id, () => `{"importance":"${importance}","from":${from === null ? null : from.id}}`), null, target, callerIrql);
   }
   dpcDequeued(dpc: string, removed: boolean): void {
     this.make('DpcDequeued', this.current, true, null, null, null, null, null, null, null, dpc, null, null, removed ? 1 : 0, 'KeRemoveQueueDpc', null);
@@ -164,7 +170,7 @@ export class Emitter {
 
   irpAllocated(irp: Irp, api: IrpAllocationApi, major: number | null, master: Irp | null): void {
     this.make('IrpAllocated', this.current, true, null, irp.id, master === null ? null : master.id, major === null ? null : majorName(major), irp.currentLocation, null, null, null, null, null, null, api,
-      this.detailFor(irp.StackCount * 1048576 + irp.flags, () => `{"stackCount":${irp.StackCount},"flags":${irp.flags}}`));
+      this.detailFor('IrpAllocated', irp.StackCount * 1048576 + irp.flags, () => `{"stackCount":${irp.StackCount},"flags":${irp.flags}}`));
   }
   irpStackLocationChanged(irp: Irp, api: 'IoSkipCurrentIrpStackLocation' | 'IoCopyCurrentIrpStackLocationToNext' | 'IoSetNextIrpStackLocation'): void {
     this.ev('IrpStackLocationChanged', null, irp, irp.currentLocation, null, null, api);
@@ -172,7 +178,7 @@ export class Emitter {
   completionRoutineSet(irp: Irp, at: number, routine: string, onSuccess: boolean, onError: boolean, onCancel: boolean): void {
     const flags = (onSuccess ? 1 : 0) | (onError ? 2 : 0) | (onCancel ? 4 : 0);
     this.ev('CompletionRoutineSet', null, irp, irp.currentLocation, null, null, null,
-      this.detailFor(`c:${routine}:${flags}:${at}`, () => `{"routine":${JSON.stringify(routine)},"onSuccess":${onSuccess},"onError":${onError},"onCancel":${onCancel},"at":${at}}`));
+      this.detailFor(routine, flags * 65536 + at, () => `{"routine":${JSON.stringify(routine)},"onSuccess":${onSuccess},"onError":${onError},"onCancel":${onCancel},"at":${at}}`));
   }
   irpCalled(irp: Irp, device: string, major: number): void {
     this.make('IrpCalled', this.current, true, device, irp.id, null, majorName(major), irp.currentLocation, null, null, null, null, null, null, null, null);
@@ -184,7 +190,7 @@ export class Emitter {
     this.ev('IrpMarkedPending', null, irp, irp.currentLocation, null, null, api);
   }
   irpCompletionRequested(irp: Irp, status: NtStatus, boost: number): void {
-    this.ev('IrpCompletionRequested', null, irp, irp.currentLocation, status, null, null, this.detailFor(`b:${boost}`, () => `{"priorityBoost":${boost}}`));
+    this.ev('IrpCompletionRequested', null, irp, irp.currentLocation, status, null, null, this.detailFor('IrpCompletionRequested', boost, () => `{"priorityBoost":${boost}}`));
   }
   irpCompleted(irp: Irp, status: NtStatus): void {
     this.ev('IrpCompleted', null, irp, irp.currentLocation, status, null, null);
@@ -218,7 +224,7 @@ export class Emitter {
     this.ev('WaitEnded', null, null, null, null, status, 'KeWaitForSingleObject', this.objectDetail(object));
   }
   private objectDetail(object: string): string {
-    return this.detailFor(`o:${object}`, () => `{"object":${JSON.stringify(object)}}`);
+    return this.detailFor(object, -2, () => `{"object":${JSON.stringify(object)}}`);
   }
 
   /** The processor now runs `cpu.ctx` (already switched); `previous` is the thread it ran before. */

@@ -40,7 +40,8 @@ export class IO_STACK_LOCATION {
   MinorFunction = 0;
   Flags = 0;
   Control = 0;
-  Parameters: IoStackParameters = makeParameters();
+  /** @internal made on first use: most locations of most IRPs are never read */
+  private parameters: IoStackParameters | null = null;
   DeviceObject: DeviceObject | null = null;
   FileObject: unknown = null;
   CompletionRoutine: PIO_COMPLETION_ROUTINE | null = null;
@@ -48,12 +49,19 @@ export class IO_STACK_LOCATION {
   /** @internal the driver that registered CompletionRoutine (for the trace) */
   completionDriver: string | null = null;
 
+  get Parameters(): IoStackParameters {
+    return (this.parameters ??= makeParameters());
+  }
+  set Parameters(value: IoStackParameters) {
+    this.parameters = value;
+  }
+
   /** IoCopyCurrentIrpStackLocationToNext: everything up to (not including) CompletionRoutine; Control = 0. */
   copyTo(next: IO_STACK_LOCATION): void {
     next.MajorFunction = this.MajorFunction;
     next.MinorFunction = this.MinorFunction;
     next.Flags = this.Flags;
-    next.Parameters = makeParameters(this.Parameters);
+    next.parameters = this.parameters === null ? null : makeParameters(this.parameters);
     next.DeviceObject = this.DeviceObject;
     next.FileObject = this.FileObject;
     next.Control = 0;
@@ -131,8 +139,6 @@ export class Irp {
   phase: IrpPhase = 'allocated';
   /** @internal the device of the last IoCallDriver */
   lastDevice: DeviceObject | null = null;
-  /** @internal the master's associated IRPs not yet freed */
-  readonly children = new Set<Irp>();
 
   constructor(
     readonly id: IrpId,

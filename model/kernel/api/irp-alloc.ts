@@ -107,7 +107,6 @@ export function IoMakeAssociatedIrp(m: Machine, Irp: Irp, StackSize: number): Ir
     irp.flags = IRP_ASSOCIATED_IRP;
     irp.associated.MasterIrp = master;
     irp.thread = master.thread;
-    master.children.add(irp);
   });
   return afterPoint(m.point(m.cost('irpAlloc')), irp);
 }
@@ -124,7 +123,6 @@ export function freeIrp(m: Machine, irp: Irp, api: 'IoFreeIrp' | 'IoManager'): v
   if (irp.phase === 'freed') m.bugcheck('BAD_POOL_CALLER', { irp: irp.id, reason: 'IRP freed twice' });
   irp.phase = 'freed';
   m.irps.delete(irp.id);
-  irp.associated.MasterIrp?.children.delete(irp);
   m.em.irpFreed(irp, api);
 }
 
