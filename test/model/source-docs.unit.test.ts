@@ -104,10 +104,8 @@ describe('ddi:nf-wdm-iorequestdpc', () => {
   });
 
   it('"IoRequestDpc runs at the DIRQL value that was specified by SynchronizeIrql": every DpcQueued with api IoRequestDpc records irql 5 (ddi:nf-wdm-iorequestdpc; trace-schema `irql`)', () => {
-    // Fails while the model emits DpcQueued inside KeInsertQueueDpc's own raise to HIGH_LEVEL: the
-    // row then says 15, although emitter.dpcQueued documents "`irql` and the routine are the caller's"
-    // and trace-schema's question "Which IoRequestDpc calls happened below the device's DIRQL?"
-    // needs the caller's level in that row.
+    // The row carries the caller's IRQL, not HIGH_LEVEL from KeInsertQueueDpc's own raise: trace-schema's
+    // "Which IoRequestDpc calls happened below the device's DIRQL?" is answered from this column.
     everyDemoRun((run) => {
       const levels = new Set(ofKind(run.events, 'DpcQueued', (e) => e.api === 'IoRequestDpc').map((e) => e.irql));
       expect([...levels]).toEqual([5]);
