@@ -1,9 +1,8 @@
 import {
-  defineScenario, IRP_MJ_READ, NT_SUCCESS, STATUS_MORE_PROCESSING_REQUIRED, STATUS_PENDING, STATUS_SUCCESS,
-  type DeviceObject, type Irp, type Kernel, type NtStatus,
+  defineScenario, NT_SUCCESS, STATUS_MORE_PROCESSING_REQUIRED, type DeviceObject, type Irp, type Kernel, type NtStatus,
 } from '../model/index.js';
 import { diskDriver } from './lib/disk-driver.js';
-import { filterDriver, SPLIT_BYTES, type FilterExtension } from './lib/filter-driver.js';
+import { filterDriver, splitRead, type FilterExtension } from './lib/filter-driver.js';
 import { readWorkload } from './lib/workload.js';
 
 /**
@@ -31,25 +30,9 @@ async function FilterAssociatedIrpComplete(_DeviceObject: DeviceObject | null, I
 }
 
 async function FilterSplitRead(k: Kernel, DeviceObject: DeviceObject<FilterExtension>, Irp: Irp): Promise<NtStatus> {
-  const lower = DeviceObject.DeviceExtension.Lower;
-  const { Length, ByteOffset } = k.IoGetCurrentIrpStackLocation(Irp).Parameters.Read;
-  const parts = Math.ceil(Length / SPLIT_BYTES);
-  Irp.AssociatedIrp.IrpCount = parts;
-  Irp.IoStatus.Status = STATUS_SUCCESS;
-  Irp.IoStatus.Information = Length;
-  k.IoMarkIrpPending(Irp);
-  const associated: Irp[] = [];
-  for (let i = 0; i < parts; i++) {
-    const part = await k.IoMakeAssociatedIrp(Irp, lower.StackSize);
-    const next = k.IoGetNextIrpStackLocation(part);
-    next.MajorFunction = IRP_MJ_READ;
-    next.Parameters.Read.Length = Math.min(SPLIT_BYTES, Length - i * SPLIT_BYTES);
-    next.Parameters.Read.ByteOffset = ByteOffset + i * SPLIT_BYTES;
-    k.IoSetCompletionRoutine(part, FilterAssociatedIrpComplete, Irp, true, true, true);
-    associated.push(part);
-  }
-  for (const part of associated) await k.IoCallDriver(lower, part);
-  return STATUS_PENDING;
+  return splitRead(k, DeviceObject, Irp, {
+    prepare: (part, master) => k.IoSetCompletionRoutine(part, FilterAssociatedIrpComplete, master, true, true, true),
+  });
 }
 
 export default defineScenario({

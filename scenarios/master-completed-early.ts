@@ -1,9 +1,6 @@
-import {
-  defineScenario, IO_NO_INCREMENT, IRP_MJ_READ, STATUS_PENDING, STATUS_SUCCESS,
-  type DeviceObject, type Irp, type Kernel, type NtStatus,
-} from '../model/index.js';
+import { defineScenario, IO_NO_INCREMENT, type DeviceObject, type Irp, type Kernel, type NtStatus } from '../model/index.js';
 import { diskDriver } from './lib/disk-driver.js';
-import { filterDriver, SPLIT_BYTES, type FilterExtension } from './lib/filter-driver.js';
+import { filterDriver, splitRead, type FilterExtension } from './lib/filter-driver.js';
 import { readWorkload } from './lib/workload.js';
 
 /**
@@ -19,30 +16,15 @@ import { readWorkload } from './lib/workload.js';
  * last part into a second completion: bug check MULTIPLE_IRP_COMPLETE_REQUESTS (0x44).
  */
 async function FilterSplitRead(k: Kernel, DeviceObject: DeviceObject<FilterExtension>, Irp: Irp): Promise<NtStatus> {
-  const lower = DeviceObject.DeviceExtension.Lower;
-  const { Length, ByteOffset } = k.IoGetCurrentIrpStackLocation(Irp).Parameters.Read;
-  const parts = Math.ceil(Length / SPLIT_BYTES);
-  Irp.AssociatedIrp.IrpCount = parts;
-  Irp.IoStatus.Status = STATUS_SUCCESS;
-  Irp.IoStatus.Information = Length;
-  k.IoMarkIrpPending(Irp);
-  const associated: Irp[] = [];
-  for (let i = 0; i < parts; i++) {
-    const part = await k.IoMakeAssociatedIrp(Irp, lower.StackSize);
-    const next = k.IoGetNextIrpStackLocation(part);
-    next.MajorFunction = IRP_MJ_READ;
-    next.Parameters.Read.Length = Math.min(SPLIT_BYTES, Length - i * SPLIT_BYTES);
-    next.Parameters.Read.ByteOffset = ByteOffset + i * SPLIT_BYTES;
-    associated.push(part);
-  }
-  const [first, ...rest] = associated;
-  await k.IoCallDriver(lower, first!);
-  // BUG: the master still has associated IRPs outstanding (IrpCount is `parts`, and only one has
-  // even been sent); only the I/O manager may complete it, after freeing the last of them. This
-  // completes it now, and the I/O manager completes it again when the last part finishes.
-  await k.IoCompleteRequest(Irp, IO_NO_INCREMENT);
-  for (const part of rest) await k.IoCallDriver(lower, part);
-  return STATUS_PENDING;
+  return splitRead(k, DeviceObject, Irp, {
+    async afterSend(index, master) {
+      // BUG: the master still has associated IRPs outstanding (IrpCount is the number of parts,
+      // and only one has even been sent); only the I/O manager may complete it, after freeing the
+      // last of them. This completes it now, and the I/O manager completes it again when the last
+      // part finishes.
+      if (index === 0) await k.IoCompleteRequest(master, IO_NO_INCREMENT);
+    },
+  });
 }
 
 export default defineScenario({

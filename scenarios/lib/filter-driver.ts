@@ -85,13 +85,21 @@ export function filterDriver(k: Kernel, overrides: FilterDriverOverrides = {}): 
   };
 }
 
+/** Where a variant of the split-read path departs from it (the buggy scenarios use these). */
+export interface SplitReadHooks {
+  /** Called for each associated IRP once its next location is set up, before any is sent. */
+  prepare?(part: Irp, master: Irp): void;
+  /** Called after the associated IRP number `index` has been sent down. */
+  afterSend?(index: number, master: Irp): Promise<void>;
+}
+
 /**
  * Splits a read into associated IRPs, the way a highest-level driver may
  * (k:creating-irps-for-lower-level-drivers): IrpCount first, the master marked pending and its
  * status set, then each associated IRP sent down; the master is not touched after the last send,
  * since the I/O manager may already have completed it.
  */
-export async function splitRead(k: Kernel, DeviceObject: DeviceObject<FilterExtension>, Irp: Irp): Promise<NtStatus> {
+export async function splitRead(k: Kernel, DeviceObject: DeviceObject<FilterExtension>, Irp: Irp, hooks: SplitReadHooks = {}): Promise<NtStatus> {
   const lower = DeviceObject.DeviceExtension.Lower;
   const { Length, ByteOffset } = k.IoGetCurrentIrpStackLocation(Irp).Parameters.Read;
   const parts = Math.ceil(Length / SPLIT_BYTES);
@@ -106,9 +114,13 @@ export async function splitRead(k: Kernel, DeviceObject: DeviceObject<FilterExte
     next.MajorFunction = IRP_MJ_READ;
     next.Parameters.Read.Length = Math.min(SPLIT_BYTES, Length - i * SPLIT_BYTES);
     next.Parameters.Read.ByteOffset = ByteOffset + i * SPLIT_BYTES;
+    hooks.prepare?.(part, Irp);
     associated.push(part);
   }
-  for (const part of associated) await k.IoCallDriver(lower, part);
+  for (let i = 0; i < associated.length; i++) {
+    await k.IoCallDriver(lower, associated[i]!);
+    await hooks.afterSend?.(i, Irp);
+  }
   return STATUS_PENDING;
 }
 
