@@ -80,6 +80,37 @@ describe('interrupt dispatch', () => {
     expect(firstOf(r.events, 'IrqlRaised', (e) => e.api === 'Interrupt').newIrql).toBe(9);
   });
 
+  it('KeSynchronizeExecution runs its routine at the interrupt\'s SynchronizeIrql holding the interrupt spin lock, then restores the IRQL (windows-semantics §1.2; ROS:ntoskrnl/ke/i386/irqobj.c; ddi:nf-wdm-kesynchronizeexecution)', async () => {
+    let sim: Simulation | null = null;
+    const seen: Record<string, unknown> = {};
+    const r = await runScenario(hwScenario({
+      synchronizeIrql: 8,
+      async top(k, DeviceObject, Irp) {
+        const interrupt = (DeviceObject.DeviceExtension.Lower as TestDevice).DeviceExtension.Interrupt!;
+        seen.result = await k.KeSynchronizeExecution(interrupt, async function SynchCritSection(Context: unknown) {
+          seen.inside = { irql: k.KeGetCurrentIrql(), locks: [...sim!.snapshot().locks].map(([name]) => name), context: Context };
+          return true;
+        }, 'ctx');
+        seen.after = k.KeGetCurrentIrql();
+        k.IoSkipCurrentIrpStackLocation(Irp);
+        return k.IoCallDriver(DeviceObject.DeviceExtension.Lower, Irp);
+      },
+    }), { cpus: 1 }, (s) => { sim = s; });
+    expect(r.summary.endReason).toBe('completed');
+    expect(seen.result).toBe(true);
+    expect(seen.inside).toEqual({ irql: 8, locks: ['dev0.hw.InterruptLock'], context: 'ctx' });
+    expect(seen.after).toBe(0);
+    const sync = r.events.filter((e) => e.api === 'KeSynchronizeExecution').map((e) => [e.kind, e.irql, e.newIrql, e.lock]);
+    expect(sync).toEqual([
+      ['IrqlRaised', 0, 8, null],
+      ['SpinLockAcquired', 8, null, 'dev0.hw.InterruptLock'],
+      ['SpinLockReleased', 8, null, 'dev0.hw.InterruptLock'],
+      ['IrqlLowered', 8, 0, null],
+    ]);
+    // The ISR takes the same lock.
+    expect(firstOf(r.events, 'SpinLockAcquired', (e) => e.api === 'Interrupt').lock).toBe('dev0.hw.InterruptLock');
+  });
+
   for (const level of [7, HIGH_LEVEL]) {
     it(`the interrupt is not taken while the CPU's IRQL (${level}) is >= DIRQL 7; it is taken when the IRQL drops (k:managing-hardware-priorities; windows-semantics §1.1)`, async () => {
       const r = await runScenario(hwScenario({

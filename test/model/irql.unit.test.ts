@@ -217,6 +217,27 @@ describe('spin locks', () => {
     expect(seen).toEqual([DISPATCH_LEVEL, DISPATCH_LEVEL, PASSIVE_LEVEL]);
   });
 
+  it('KeReleaseSpinLock with a NewIrql other than the acquire\'s OldIrql is recorded faithfully: the lock frame is undone and the IRQL set to NewIrql, leaving an outer raise frame above the real IRQL for the rule pack to see (SDV:IrqlKeReleaseSpinLock; C4:0x32; windows-semantics §4 rule 6)', async () => {
+    let sim: Simulation | null = null;
+    let after: { irql: number; frames: Frames } | null = null;
+    const r = await runDispatch(async (k, _d, irp) => {
+      const lock = k.KeInitializeSpinLock('L');
+      const outer = await k.KeRaiseIrql(APC_LEVEL);
+      await k.KeAcquireSpinLock(lock); // OldIrql = APC_LEVEL
+      await k.KeReleaseSpinLock(lock, PASSIVE_LEVEL); // wrong: should be APC_LEVEL
+      after = { irql: k.KeGetCurrentIrql(), frames: framesNow(sim, k.KeGetCurrentProcessorNumber()) };
+      await k.KeLowerIrql(outer);
+      return finish(k, irp);
+    }, {}, (s) => { sim = s; });
+    expect(r.summary.endReason).toBe('completed');
+    expect(after).toEqual({ irql: PASSIVE_LEVEL, frames: [{ raisedTo: 1, savedOld: 0, api: 'KeRaiseIrql', lock: null }] });
+    const acquired = firstOf(r.events, 'IrqlRaised', (e) => e.api === 'KeAcquireSpinLock');
+    const released = firstOf(r.events, 'IrqlLowered', (e) => e.api === 'KeReleaseSpinLock');
+    // The trace shows the mismatch: the acquire saved 1, the release went to 0.
+    expect([acquired.irql, acquired.newIrql]).toEqual([1, 2]);
+    expect([released.irql, released.newIrql]).toEqual([2, 0]);
+  });
+
   it('KeAcquireSpinLockAtDpcLevel / KeReleaseSpinLockFromDpcLevel take and drop the lock without any IRQL change (ddi:nf-wdm-keacquirespinlockatdpclevel)', async () => {
     const r = await runDispatch(async (k, _d, irp) => {
       const lock = k.KeInitializeSpinLock('L');
