@@ -348,15 +348,17 @@ describe('IoCancelIrp', () => {
       ['t', async (k, d, irp) => {
         k.IoSkipCurrentIrpStackLocation(irp);
         const status = await k.IoCallDriver(d.DeviceExtension.Lower, irp);
+        const old = await k.KeRaiseIrql(1); // so that CancelIrql (APC_LEVEL) differs from a default 0
         seen.result = await k.IoCancelIrp(irp);
+        await k.KeLowerIrql(old);
         return status;
       }],
     ]), { cpus: 1 }, (s) => { sim = s; });
     expect(r.summary.endReason).toBe('completed');
     expect(seen.previous).toBeNull();
     expect(seen.result).toBe(true);
-    expect(seen.inside).toEqual({ irql: DISPATCH_LEVEL, locks: [['IopCancelSpinLock', 0]], cancel: true, cancelIrql: 0, cancelRoutine: null, device: 'dev0.b', snapRoutine: null });
-    expect(seen.afterRelease).toEqual([0, []]);
+    expect(seen.inside).toEqual({ irql: DISPATCH_LEVEL, locks: [['IopCancelSpinLock', 0]], cancel: true, cancelIrql: 1, cancelRoutine: null, device: 'dev0.b', snapRoutine: null });
+    expect(seen.afterRelease).toEqual([1, []]);
     const set = firstOf(r.events, 'CancelRoutineSet');
     expect(JSON.parse(set.detail)).toEqual({ routine: 'BCancel', previous: null });
     const cancelled = firstOf(r.events, 'IrpCancelled');
