@@ -90,10 +90,7 @@ export function requesterBody(m: Machine, requests: Iterator<IoRequest>, pdos: R
       await issue(m, request, IoGetAttachedDevice(pdo));
     }
     const thread = m.cpu().thread!;
-    while (thread.outstanding > 0) {
-      await m.blockThread('waiting');
-      if (m.hasDeliverable(m.cpu())) await m.deliver(m.cpu());
-    }
+    while (thread.outstanding > 0) await m.blockThread('waiting');
   };
 }
 

@@ -1,5 +1,5 @@
 import type { IrpId } from '../brands.js';
-import { APC_LEVEL, DISPATCH_LEVEL } from '../constants/irql.js';
+import { APC_LEVEL, DISPATCH_LEVEL, PASSIVE_LEVEL } from '../constants/irql.js';
 import { BUGCHECK, type BugcheckName } from '../constants/irp.js';
 import type { TraceEvent } from '../events/index.js';
 import type { EndReason } from '../events/session.js';
@@ -27,6 +27,12 @@ export interface MachineConfig {
   /** How far, at most, a processor may run ahead of the next one due (ns): the scheduler's seeded slack. */
   readonly sliceSlackNs?: number;
 }
+
+/** Chance, out of 2^32, that a kernel call at PASSIVE_LEVEL in a thread loses the processor. */
+const PREEMPT_CHANCE = 2 ** 32 / 200;
+/** How long a preempted thread waits to run again (ns). */
+const PREEMPT_MIN_NS = 5_000;
+const PREEMPT_MAX_NS = 40_000;
 
 /** Run-loop turns between two yields to Node's event loop. */
 const YIELD_EVERY_TURNS = 2048;
@@ -112,7 +118,18 @@ export class Machine implements IrpAccessObserver {
     cpu.clock += costNs;
     if (cpu.clock > this.sliceEnd) return this.yieldThenDeliver(cpu);
     if (this.hasDeliverable(cpu)) return this.deliver(cpu);
+    if (cpu.ctx.irql === PASSIVE_LEVEL && cpu.thread !== null && this.rng.u32() < PREEMPT_CHANCE) return this.preempt();
     return undefined;
+  }
+
+  /**
+   * The running thread loses its processor for a while (its quantum ended, a higher-priority thread
+   * of another process ran): at PASSIVE_LEVEL Windows may switch threads at any point. Meanwhile the
+   * processor is free for interrupts, DPCs and other threads, so a DPC can complete an IRP before
+   * the dispatch routine that started its transfer has returned.
+   */
+  private preempt(): Promise<void> {
+    return this.sleepUntil(this.cpu().clock + this.rng.int(PREEMPT_MIN_NS, PREEMPT_MAX_NS));
   }
 
   private async yieldThenDeliver(cpu: Cpu): Promise<void> {
@@ -189,16 +206,20 @@ export class Machine implements IrpAccessObserver {
    * Blocks the running thread (a wait, a sleep, user mode awaiting its completion APC): frees its
    * processor and resolves when some processor runs it again.
    */
-  blockThread(state: 'waiting' | 'sleeping'): Promise<void> {
+  async blockThread(state: 'waiting' | 'sleeping'): Promise<void> {
     const cpu = this.cpu();
     const thread = cpu.thread;
     if (thread === null) throw new ScenarioError('only a thread can wait');
     thread.state = state;
-    return new Promise<void>((resolve) => {
+    await new Promise<void>((resolve) => {
       thread.resume = resolve;
       this.detach(cpu);
       this.handBack();
     });
+    // Whatever woke it — its wait satisfied, a kernel APC, the end of a preemption — the thread
+    // first runs what became due on its new processor (a completion APC queued meanwhile, say).
+    const now = this.cpu();
+    if (this.hasDeliverable(now)) await this.deliver(now);
   }
 
   /** Queues a kernel APC to a thread; a blocked thread is woken to run it (its wait then resumes). */

@@ -79,6 +79,12 @@ export class IO_STACK_LOCATION {
 /** Where an IRP is in its life, as the simulator tracks it (windows-semantics.md §3.10). */
 export type IrpPhase = 'allocated' | 'dispatched' | 'completing' | 'reclaimed' | 'completed' | 'freed';
 
+/** Irp.Tail.Overlay. */
+export interface IrpOverlay {
+  Thread: Thread | null;
+  readonly CurrentStackLocation: IO_STACK_LOCATION | undefined;
+}
+
 /** The machine's view of an IRP's fields being touched after it was released. */
 export interface IrpAccessObserver {
   irpAccessed(irp: Irp, field: string): void;
@@ -176,8 +182,16 @@ export class Irp {
   set Flags(value: number) { this.touch('Flags'); this.flags = value; }
   get AssociatedIrp(): AssociatedIrpUnion { this.touch('AssociatedIrp'); return this.associated; }
   get CurrentLocation(): number { this.touch('CurrentLocation'); return this.currentLocation; }
-  get Tail(): { readonly Overlay: { readonly Thread: Thread | null; readonly CurrentStackLocation: IO_STACK_LOCATION | undefined } } {
+  /** Tail.Overlay: Thread is writable (a driver copies it into the IRPs it allocates); CurrentStackLocation is not. */
+  get Tail(): { readonly Overlay: IrpOverlay } {
     this.touch('Tail');
-    return { Overlay: { Thread: this.thread, CurrentStackLocation: this.location(this.currentLocation) } };
+    const irp = this;
+    return {
+      Overlay: {
+        get Thread() { return irp.thread; },
+        set Thread(thread: Thread | null) { irp.thread = thread; },
+        get CurrentStackLocation() { return irp.location(irp.currentLocation); },
+      },
+    };
   }
 }

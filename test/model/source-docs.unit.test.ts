@@ -489,18 +489,12 @@ describe('k:creating-irps-for-lower-level-drivers', () => {
     expect(seen).toEqual([true, true]);
   });
 
-  // Model gap, not a semantic bug: Irp.Tail is a getter that returns a fresh read-only object, so a
-  // driver cannot set Tail.Overlay.Thread in an IRP it allocated, as this sentence asks (for
-  // removable media, which the model does not simulate). Marked `fails` until Tail.Overlay.Thread is
-  // writable; remove `.fails` then.
-  it.fails('"the dispatch routine must set up the thread context in its newly allocated IRPs from the value at Tail.Overlay.Thread in the original IRP": a driver can set it in an IoAllocateIrp IRP (k:creating-irps-for-lower-level-drivers)', async () => {
+  it('"the dispatch routine must set up the thread context in its newly allocated IRPs from the value at Tail.Overlay.Thread in the original IRP": a driver can set it in an IoAllocateIrp IRP (k:creating-irps-for-lower-level-drivers)', async () => {
     const seen: boolean[] = [];
     await runDispatch(async (k, d, irp) => {
       const original = irp.Tail.Overlay.Thread;
       const own = await k.IoAllocateIrp(d.DeviceExtension.Lower.StackSize, false);
-      try {
-        (own.Tail.Overlay as { Thread: unknown }).Thread = original;
-      } catch { /* a read-only field */ }
+      own.Tail.Overlay.Thread = original;
       seen.push(original !== null && own.Tail.Overlay.Thread === original);
       await k.IoFreeIrp(own);
       return finish(k, irp);

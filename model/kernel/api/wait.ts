@@ -92,9 +92,8 @@ export async function KeWaitForSingleObject(m: Machine, Object: KEVENT, _WaitRea
   }
   m.em.waitStarted(Object.Name);
   while (thread.waitingOn === Object) {
+    // Woken for a kernel APC (run on waking), or satisfied: the wait is re-checked.
     await m.blockThread('waiting');
-    // Woken for a kernel APC, or satisfied: APCs run first, then the wait is re-checked.
-    if (m.hasDeliverable(m.cpu())) await m.deliver(m.cpu());
   }
   const status = timedOut ? STATUS_TIMEOUT : STATUS_SUCCESS;
   m.em.waitEnded(Object.Name, status);
