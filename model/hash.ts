@@ -42,6 +42,9 @@ export class ChainHasher {
   private readonly words = new Int32Array(64);
   private n = 0;
   private readonly digests = new Map<string, number>();
+  /** The last string seen in each string column, and its digest: consecutive events often repeat them. */
+  private readonly lastString: (string | null)[] = [null, null, null, null, null, null, null, null, null];
+  private readonly lastDigest = new Int32Array(9);
 
   constructor(previous: string = GENESIS_HASH) {
     this.a = parseInt(previous.slice(0, 8), 16) | 0;
@@ -63,23 +66,23 @@ export class ChainHasher {
     this.int(e.seq); this.int(e.timeNs);
     if (e.cpu !== null) this.int(e.cpu);
     if (e.irql !== null) this.int(e.irql);
-    this.str(e.kind);
+    this.str(e.kind, 0);
     if (e.activation !== null) this.int(e.activation);
-    if (e.routine !== null) this.str(e.routine);
-    if (e.driver !== null) this.str(e.driver);
-    if (e.device !== null) this.str(e.device);
+    if (e.routine !== null) this.str(e.routine, 1);
+    if (e.driver !== null) this.str(e.driver, 2);
+    if (e.device !== null) this.str(e.device, 3);
     if (e.irp !== null) this.int(e.irp);
     if (e.master !== null) this.int(e.master);
-    if (e.major !== null) this.str(e.major);
+    if (e.major !== null) this.str(e.major, 4);
     if (e.loc !== null) this.int(e.loc);
     if (e.status !== null) this.int(e.status);
     if (e.newIrql !== null) this.int(e.newIrql);
-    if (e.dpc !== null) this.str(e.dpc);
-    if (e.lock !== null) this.str(e.lock);
+    if (e.dpc !== null) this.str(e.dpc, 5);
+    if (e.lock !== null) this.str(e.lock, 6);
     if (e.vector !== null) this.int(e.vector);
     if (e.result !== null) this.int(e.result);
-    if (e.api !== null) this.str(e.api);
-    if (e.detail !== null) this.str(e.detail);
+    if (e.api !== null) this.str(e.api, 7);
+    if (e.detail !== null) this.str(e.detail, 8);
     if (e.thread !== null) this.int(e.thread);
     let a = this.a;
     let b = this.b;
@@ -110,13 +113,19 @@ export class ChainHasher {
     words[this.n++] = v > 0xffffffff ? Math.floor(v / TWO_32) : 0;
   }
 
-  private str(s: string): void {
+  private str(s: string, column: number): void {
+    if (this.lastString[column] === s) {
+      this.words[this.n++] = this.lastDigest[column]!;
+      return;
+    }
     let d = this.digests.get(s);
     if (d === undefined) {
       d = stringDigest(s);
       if (this.digests.size >= DIGEST_CACHE_LIMIT) this.digests.clear();
       this.digests.set(s, d);
     }
+    this.lastString[column] = s;
+    this.lastDigest[column] = d;
     this.words[this.n++] = d;
   }
 }
