@@ -1,0 +1,22 @@
+-- id: AssociatedMprMasterOrphaned
+-- title: Associated IRP's completion routine returned STATUS_MORE_PROCESSING_REQUIRED, and the master was never completed or the IRP never freed
+-- severity: error
+-- checks: "If any associated IRP's IoCompletion routine returns STATUS_MORE_PROCESSING_REQUIRED, the caller must explicitly complete the master IRP."
+-- source: ddi:nf-ntddk-iomakeassociatedirp; ddi:nf-wdm-iofreeirp
+--
+-- Only on a trace whose run finished (completed or stalled): a cut trace cannot say "never".
+-- seq: the completion routine's RoutineReturned (MPR); seq2: the master's allocation.
+SELECT w.return_seq AS seq, m.allocated_seq AS seq2,
+       printf('%s returned STATUS_MORE_PROCESSING_REQUIRED for associated IRP %d; afterwards %s',
+              w.routine, w.irp,
+              CASE WHEN a.freed_seq IS NULL AND NOT EXISTS (SELECT 1 FROM events c WHERE c.irp = m.irp AND c.kind = 'IrpCompletionRequested' AND c.seq > w.return_seq)
+                   THEN printf('IRP %d was never freed and master IRP %d never completed', w.irp, m.irp)
+                   WHEN a.freed_seq IS NULL THEN printf('IRP %d was never freed', w.irp)
+                   ELSE printf('master IRP %d was never completed', m.irp) END) AS message
+FROM completion_walks w
+JOIN irp_lifetimes a ON a.irp = w.irp AND a.api = 'IoMakeAssociatedIrp'
+JOIN irp_lifetimes m ON m.irp = a.master
+WHERE w.mpr
+  AND (SELECT api FROM events WHERE kind = 'SessionEnded') IN ('completed', 'stalled')
+  AND (a.freed_seq IS NULL
+       OR NOT EXISTS (SELECT 1 FROM events c WHERE c.irp = m.irp AND c.kind = 'IrpCompletionRequested' AND c.seq > w.return_seq))

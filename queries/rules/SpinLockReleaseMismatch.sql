@@ -1,0 +1,19 @@
+-- id: SpinLockReleaseMismatch
+-- title: KeReleaseSpinLock below DISPATCH_LEVEL or with a NewIrql other than the acquire's OldIrql
+-- severity: fatal
+-- checks: "Callers of KeReleaseSpinLock must be running at IRQL = DISPATCH_LEVEL", restoring "the IRQL value that was saved when the spin lock was acquired."
+-- source: SDV:IrqlKeReleaseSpinLock; C4:0x32; ddi:nf-wdm-kereleasespinlock
+--
+-- seq: the IrqlLowered of the release (or the bug check); seq2: the IrqlRaised of the matching KeAcquireSpinLock.
+SELECT l.seq AS seq, a.seq AS seq2,
+       printf('%s released spin lock %s %s', coalesce(l.routine, 'kernel code'), l.lock,
+              CASE WHEN l.irql <> 2 THEN printf('at IRQL %d, not DISPATCH_LEVEL', l.irql)
+                   ELSE printf('restoring IRQL %d; KeAcquireSpinLock had saved %d', l.new_irql, a.irql) END) AS message
+FROM events l
+LEFT JOIN events a ON a.seq = (SELECT max(x.seq) FROM events x WHERE x.cpu = l.cpu AND x.seq < l.seq AND x.kind = 'IrqlRaised' AND x.api = 'KeAcquireSpinLock' AND x.lock = l.lock)
+WHERE l.kind = 'IrqlLowered' AND l.api = 'KeReleaseSpinLock' AND (l.irql <> 2 OR l.new_irql <> a.irql)
+UNION ALL
+SELECT b.seq, NULL, printf('%s called KeReleaseSpinLock with NewIrql %s at IRQL %s, which would raise it', coalesce(b.routine, 'kernel code'),
+                           json_extract(b.detail, '$.requested'), json_extract(b.detail, '$.current'))
+FROM events b
+WHERE b.kind = 'Bugcheck' AND b.api = 'IRQL_NOT_LESS_OR_EQUAL' AND json_extract(b.detail, '$.api') = 'KeReleaseSpinLock'

@@ -1,0 +1,15 @@
+-- id: SyncIrpNotWaited
+-- title: IoCallDriver returned STATUS_PENDING for a synchronous IRP and the caller returned without waiting on its event
+-- severity: fatal
+-- checks: "If IoCallDriver returns STATUS_PENDING, the caller must call KeWaitForSingleObject on the event it supplied to IoBuildSynchronousFsdRequest."
+-- source: SDV:IoBuildSynchronousFsdRequestWait; SDV:IoBuildDeviceControlWait; C9:0x0C; C9:0x0D
+--
+-- seq: the caller's RoutineReturned; seq2: the IrpCallReturned (STATUS_PENDING).
+SELECT r.return_seq AS seq, c.seq AS seq2,
+       printf('%s got STATUS_PENDING for IRP %d (%s) and returned without waiting on its event', r.routine, c.irp, l.api) AS message
+FROM events c
+JOIN irp_lifetimes l ON l.irp = c.irp AND l.api IN ('IoBuildSynchronousFsdRequest', 'IoBuildDeviceIoControlRequest')
+JOIN routine_runs r ON r.activation = c.activation
+WHERE c.kind = 'IrpCallReturned' AND c.status = 0x103 AND r.return_seq IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM events w WHERE w.activation = r.activation AND w.kind = 'WaitEnded' AND w.seq > c.seq)
+  AND NOT EXISTS (SELECT 1 FROM events w WHERE w.activation = r.activation AND w.kind = 'WaitStarted' AND w.seq > c.seq)
