@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerCheck } from './commands/check.js';
+import { registerQuery } from './commands/query.js';
 import { registerRun } from './commands/run.js';
 import { registerScenarios } from './commands/scenarios.js';
 import { registerStart } from './commands/start.js';
@@ -20,6 +22,8 @@ const program = new Command('irptrace')
 registerScenarios(program);
 registerRun(program);
 registerStart(program);
+registerQuery(program);
+registerCheck(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,44 @@
+import { Option, type Command } from 'commander';
+import { RecorderError } from '../../recorder/index.js';
+import { RuleError, checkTrace, formatFindings } from '../../queries/index.js';
+import { EXIT, UsageError } from '../errors.js';
+
+interface CheckCliOptions {
+  readonly rule?: string[];
+  readonly rules?: string[];
+  readonly format: 'table' | 'json';
+}
+
+/**
+ * `irptrace check <trace>`: runs the rule pack and lists each finding with the events involved and
+ * the replay command that goes there. Exit 1 when an error or fatal rule fired, 0 otherwise, 2 for
+ * bad input (no such trace, not a trace, unknown rule id, bad rules directory).
+ */
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description('run the rule pack over a trace and list the violations it finds (exit 1 if an error or fatal rule fires)')
+    .argument('<trace>', 'a trace file (.sqlite or .arrow)')
+    .option('--rule <id...>', 'run only these rules (ids as in docs/queries.md)')
+    .option('--rules <dir...>', 'also load the .sql rules of this directory')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (path: string, options: CheckCliOptions) => {
+      let result;
+      try {
+        result = await checkTrace(path, {
+          ...(options.rule !== undefined ? { rules: options.rule } : {}),
+          ...(options.rules !== undefined ? { rulesDirs: options.rules } : {}),
+        });
+      } catch (error) {
+        if (error instanceof RecorderError || error instanceof RuleError) throw new UsageError(error.message, { cause: error });
+        throw error;
+      }
+      if (options.format === 'json') {
+        const { findings, counts, failed } = result;
+        process.stdout.write(`${JSON.stringify({ trace: path, rules: result.rules.map((r) => r.id), counts, failed, findings }, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${formatFindings(result)}\n`);
+      }
+      process.exitCode = result.failed ? EXIT.scenarioError : EXIT.ok;
+    });
+}
