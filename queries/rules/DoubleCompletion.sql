@@ -1,12 +1,20 @@
 -- id: DoubleCompletion
 -- title: IoCompleteRequest on an IRP that was already completed
 -- severity: fatal
--- checks: "The driver should not complete an IRP twice." (a second IoCompleteRequest is bug check 0x44 MULTIPLE_IRP_COMPLETE_REQUESTS)
+-- checks: "The driver should not complete an IRP twice." (a second IoCompleteRequest on a finished IRP is bug check 0x44 MULTIPLE_IRP_COMPLETE_REQUESTS; one by a driver that no longer owns the IRP completes someone else's IRP)
 -- source: SDV:DoubleCompletion; bug check 0x44; ROS:irp.c#IofCompleteRequest
 --
--- seq: the second IrpCompletionRequested; seq2: the IrpCompleted of the first completion.
-SELECT c.seq AS seq, d.seq AS seq2,
-       printf('%s completed IRP %d again; its completion already finished at seq %d', coalesce(c.routine, 'the I/O manager'), c.irp, d.seq) AS message
+-- A completion is a second one when, since the previous IoCompleteRequest of the IRP, its walk
+-- finished (IrpCompleted) or it was freed, or the walk was stopped (STATUS_MORE_PROCESSING_REQUIRED)
+-- by another driver's completion routine, which owns the IRP again.
+-- seq: the second IrpCompletionRequested; seq2: the previous one.
+SELECT c.seq AS seq, p.seq AS seq2,
+       printf('%s completed IRP %d again (it was completed at seq %d, %s)', coalesce(c.routine, 'the I/O manager'), c.irp, p.seq,
+              CASE WHEN EXISTS (SELECT 1 FROM events d WHERE d.irp = c.irp AND d.kind = 'IrpFreed' AND d.seq > p.seq AND d.seq < c.seq) THEN 'and freed since'
+                   WHEN EXISTS (SELECT 1 FROM events d WHERE d.irp = c.irp AND d.kind = 'IrpCompleted' AND d.seq > p.seq AND d.seq < c.seq) THEN 'and that completion finished'
+                   ELSE 'and taken back by another driver''s completion routine' END) AS message
 FROM events c
-JOIN events d ON d.seq = (SELECT max(x.seq) FROM events x WHERE x.irp = c.irp AND x.kind = 'IrpCompleted' AND x.seq < c.seq)
+JOIN events p ON p.seq = (SELECT max(x.seq) FROM events x WHERE x.irp = c.irp AND x.kind = 'IrpCompletionRequested' AND x.seq < c.seq)
 WHERE c.kind = 'IrpCompletionRequested'
+  AND (EXISTS (SELECT 1 FROM events d WHERE d.irp = c.irp AND d.kind IN ('IrpCompleted', 'IrpFreed') AND d.seq > p.seq AND d.seq < c.seq)
+       OR coalesce((SELECT w.driver FROM completion_walks w WHERE w.irp = c.irp AND w.walk_seq = p.seq AND w.mpr ORDER BY w.step DESC LIMIT 1), c.driver) <> c.driver)
