@@ -4,12 +4,14 @@
 -- checks: "Only a highest-level driver can call IoMakeAssociatedIrp." ("Any IRP an intermediate driver receives might already be an associated IRP, and a driver cannot associate another IRP with such an IRP.")
 -- source: ddi:nf-ntddk-iomakeassociatedirp; k:creating-irps-for-lower-level-drivers
 --
--- seq: the IrpAllocated (IoMakeAssociatedIrp); seq2: the calling routine's RoutineEntered.
-SELECT a.seq AS seq, r.entry_seq AS seq2,
-       printf('%s (driver %s) made associated IRP %d for IRP %d, which it received from a higher driver (at stack location %d of %d)',
-              r.routine, r.driver, a.irp, a.master, r.entry_loc, m.stack_count) AS message
+-- The IRP came from another driver when the IoCallDriver that brought it to the routine ran in driver code
+-- (the I/O manager's own IoCallDriver runs outside any driver routine).
+-- seq: the IrpAllocated (IoMakeAssociatedIrp); seq2: the IoCallDriver (IrpCalled) of the driver above.
+SELECT a.seq AS seq, c.seq AS seq2,
+       printf('%s (driver %s) made associated IRP %d for IRP %d, which it received from %s (driver %s): it is not the highest-level driver',
+              r.routine, r.driver, a.irp, a.master, c.routine, c.driver) AS message
 FROM events a
 JOIN routine_runs r ON r.activation = a.activation
-JOIN irp_lifetimes m ON m.irp = a.master
+JOIN events c ON c.seq = (SELECT max(x.seq) FROM events x WHERE x.irp = r.irp AND x.kind = 'IrpCalled' AND x.seq < r.entry_seq)
 WHERE a.kind = 'IrpAllocated' AND a.api = 'IoMakeAssociatedIrp'
-  AND r.irp = a.master AND r.entry_loc < m.stack_count
+  AND r.kind = 'Dispatch' AND r.irp = a.master AND c.activation IS NOT NULL

@@ -1,0 +1,501 @@
+// Every rule of the pack fires, on exactly the planted events, in a scenario built to break it; the
+// rules the built-in buggy scenarios plant are tested in builtin.int.test.ts.
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  APC_LEVEL, DISPATCH_LEVEL, IO_NO_INCREMENT, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, PASSIVE_LEVEL,
+  STATUS_CANCELLED, STATUS_CONTINUE_COMPLETION, STATUS_MORE_PROCESSING_REQUIRED, STATUS_PENDING, STATUS_SUCCESS, STATUS_UNSUCCESSFUL,
+  type DeviceObject, type Irp, type Kernel, type NtStatus, type RunConfig, type ScenarioDefinition,
+} from '../../model/index.js';
+import { BUILTIN_SCENARIOS } from '../../scenarios/index.js';
+import { loadRules } from '../../queries/index.js';
+import { finish, readStack, testDriver, testScenario, type TestDevice } from '../model/helpers.js';
+import { cleanTraces, hwDriver, lowerOf, traceOf } from './helpers.js';
+
+afterAll(cleanTraces);
+
+interface Case {
+  readonly scenario: ScenarioDefinition;
+  readonly config?: Partial<RunConfig>;
+  /** The planted events, said with plain SQL over `events`. */
+  readonly planted: string;
+}
+
+type Body = (k: Kernel, DeviceObject: TestDevice, Irp: Irp) => Promise<NtStatus>;
+
+/** One driver `t`: its READ dispatch routine (TDispatchRead) is `body`. */
+const one = (body: Body, extra: Parameters<typeof readStack>[1] = {}): ScenarioDefinition => readStack([['t', body]], extra);
+
+/** `f` (FDispatchRead) over `t` (TDispatchRead). */
+const two = (top: Body, bottom: Body): ScenarioDefinition => readStack([['t', bottom], ['f', top]]);
+
+/** `f` (FDispatchRead) over the interrupt-driven `t` of helpers.ts (HwDispatch, HwIsr, HwDpcForIsr). */
+function overHardware(top: Body, hw: Parameters<typeof hwDriver>[2] = {}, requests = 1): ScenarioDefinition {
+  return testScenario({
+    stack: ['t', 'f'],
+    requests: Array.from({ length: requests }, () => ({ major: 'read' as const, length: 4096 })),
+    requesters: requests,
+    drivers: (k) => {
+      const FDispatchRead = async (DeviceObject: TestDevice, Irp: Irp): Promise<NtStatus> => top(k, DeviceObject, Irp);
+      return [hwDriver(k, 't', hw), testDriver(k, 'f', { dispatch: { [IRP_MJ_READ]: FDispatchRead } })];
+    },
+  });
+}
+
+/** Sends the IRP down in an IRP of its own (IoAllocateIrp) with `completion` on every outcome, as a highest-level driver does. */
+async function forwardInOwnIrp(k: Kernel, DeviceObject: TestDevice, Irp: Irp,
+  completion: (DeviceObject: DeviceObject | null, Own: Irp, Original: Irp) => Promise<NtStatus>, options: { setCompletion?: boolean } = {}): Promise<NtStatus> {
+  const lower = lowerOf(DeviceObject);
+  const own = await k.IoAllocateIrp(lower.StackSize, false);
+  k.IoGetNextIrpStackLocation(own).MajorFunction = IRP_MJ_READ;
+  k.IoGetNextIrpStackLocation(own).Parameters.Read.Length = 512;
+  if (options.setCompletion !== false) k.IoSetCompletionRoutine(own, completion, Irp, true, true, true);
+  k.IoMarkIrpPending(Irp);
+  await k.IoCallDriver(lower, own);
+  return STATUS_PENDING;
+}
+
+const completeNow: Body = async (k, _d, Irp) => finish(k, Irp);
+
+const ev = (where: string): string => `SELECT seq FROM events WHERE ${where}`;
+
+const CASES: Readonly<Record<string, Case>> = {
+  AllocatedIrpNotFreedOnReturn: {
+    scenario: two((k, d, Irp) => forwardInOwnIrp(k, d, Irp, async function FComplete(_d, _own, Original) {
+      await k.IoCompleteRequest(Original, IO_NO_INCREMENT);
+      return STATUS_MORE_PROCESSING_REQUIRED; // never frees its IRP
+    }), completeNow),
+    planted: ev("kind = 'RoutineReturned' AND routine = 'FComplete'"),
+  },
+  DpcInsertCoalesced: {
+    scenario: coalescingDpc(),
+    planted: ev("kind = 'DpcQueued' AND result = 0"),
+  },
+  DpcCoalescedIrpLost: {
+    scenario: coalescingDpc(),
+    planted: ev("kind = 'DpcQueued' AND result = 0 AND irp = (SELECT max(irp) FROM events WHERE kind = 'IrpAllocated')"),
+  },
+  IsrTooLong: {
+    scenario: overHardware(passDown, {
+      isr: async (k, _i, DeviceObject) => {
+        await k.KeStallExecutionProcessor(40);
+        await k.IoRequestDpc(DeviceObject, DeviceObject.CurrentIrp, null);
+        return true;
+      },
+    }),
+    planted: ev("kind = 'RoutineEntered' AND routine = 'HwIsr'"),
+  },
+  DpcTooLong: {
+    scenario: overHardware(passDown, {
+      dpcForIsr: async (k, _dpc, DeviceObject, Irp) => {
+        await k.KeStallExecutionProcessor(150);
+        await k.IoStartNextPacket(DeviceObject, false);
+        await finish(k, Irp);
+      },
+    }),
+    planted: ev("kind = 'RoutineEntered' AND routine = 'HwDpcForIsr'"),
+  },
+  IsrStateAfterRequestDpc: {
+    scenario: overHardware(passDown, {
+      isr: async (k, _i, DeviceObject) => {
+        await k.IoRequestDpc(DeviceObject, DeviceObject.CurrentIrp, null);
+        await k.WRITE_REGISTER_ULONG(DeviceObject.DeviceExtension.Registers!.Status, 0);
+        return true;
+      },
+    }),
+    planted: `SELECT w.seq FROM events w WHERE w.kind = 'RegisterWritten' AND w.routine = 'HwIsr'
+              AND w.seq > (SELECT d.seq FROM events d WHERE d.kind = 'DpcQueued' AND d.activation = w.activation)`,
+  },
+  RaiseToLowerIrql: {
+    scenario: one(async (k, _d, Irp) => {
+      await k.KeRaiseIrql(DISPATCH_LEVEL);
+      await k.KeRaiseIrql(APC_LEVEL);
+      return finish(k, Irp);
+    }),
+    planted: ev("kind = 'Bugcheck'"),
+  },
+  LowerToHigherIrql: {
+    scenario: one(async (k, _d, Irp) => {
+      await k.KeLowerIrql(DISPATCH_LEVEL);
+      return finish(k, Irp);
+    }),
+    planted: ev("kind = 'Bugcheck'"),
+  },
+  UnpairedRaiseLower: {
+    scenario: one(async (k, _d, Irp) => {
+      await k.KeRaiseIrql(DISPATCH_LEVEL);
+      await k.KeLowerIrql(APC_LEVEL);
+      return finish(k, Irp);
+    }),
+    planted: ev("kind = 'Bugcheck'"),
+  },
+  SpinLockReleaseMismatch: {
+    scenario: one(async (k, _d, Irp) => {
+      const lock = k.KeInitializeSpinLock('t.Lock');
+      await k.KeAcquireSpinLock(lock);
+      await k.KeReleaseSpinLock(lock, APC_LEVEL);
+      return finish(k, Irp);
+    }),
+    planted: ev("kind = 'IrqlLowered' AND api = 'KeReleaseSpinLock'"),
+  },
+  SpinLockRecursiveAcquire: {
+    scenario: one(async (k, _d, Irp) => {
+      const lock = k.KeInitializeSpinLock('t.Lock');
+      await k.KeAcquireSpinLock(lock);
+      await k.KeAcquireSpinLockAtDpcLevel(lock);
+      return finish(k, Irp);
+    }),
+    planted: ev("kind = 'Bugcheck'"),
+  },
+  SpinLockApiWrongIrql: {
+    scenario: one(async (k, _d, Irp) => {
+      const lock = k.KeInitializeSpinLock('t.Lock');
+      await k.KeAcquireSpinLockAtDpcLevel(lock);
+      await k.KeReleaseSpinLockFromDpcLevel(lock);
+      return finish(k, Irp);
+    }),
+    planted: ev("kind = 'SpinLockAcquired' AND api = 'KeAcquireSpinLockAtDpcLevel'"),
+  },
+  WaitAtDispatchOrAbove: {
+    scenario: one(async (k, _d, Irp) => {
+      const event = k.KEVENT('t.Event');
+      k.KeInitializeEvent(event, 'NotificationEvent', false);
+      await k.KeRaiseIrql(DISPATCH_LEVEL);
+      await k.KeWaitForSingleObject(event);
+      return finish(k, Irp);
+    }),
+    planted: ev("kind = 'Bugcheck'"),
+  },
+  SpinLockHeldAtReturn: {
+    scenario: one(async (k, _d, Irp) => {
+      const lock = k.KeInitializeSpinLock('t.Lock');
+      await finish(k, Irp);
+      await k.KeRaiseIrqlToDpcLevel();
+      await k.KeAcquireSpinLockAtDpcLevel(lock);
+      await k.KeLowerIrql(PASSIVE_LEVEL);
+      return STATUS_SUCCESS;
+    }),
+    planted: ev("kind = 'RoutineReturned' AND routine = 'TDispatchRead'"),
+  },
+  CompleteWithPendingStatus: {
+    scenario: one(async (k, _d, Irp) => {
+      await finish(k, Irp, STATUS_PENDING);
+      return STATUS_SUCCESS;
+    }),
+    planted: ev("kind = 'IrpCompletionRequested'"),
+  },
+  CompleteWithCancelRoutineSet: {
+    scenario: one(async (k, _d, Irp) => {
+      k.IoSetCancelRoutine(Irp, async function TCancel() {});
+      return finish(k, Irp);
+    }),
+    planted: ev("kind = 'IrpCompletionRequested'"),
+  },
+  CompleteAtBadIrqlOrUnderLock: {
+    scenario: one(async (k, _d, Irp) => {
+      const lock = k.KeInitializeSpinLock('t.Lock');
+      const old = await k.KeAcquireSpinLock(lock);
+      Irp.IoStatus.Status = STATUS_SUCCESS;
+      await k.IoCompleteRequest(Irp, IO_NO_INCREMENT);
+      await k.KeReleaseSpinLock(lock, old);
+      return STATUS_SUCCESS;
+    }),
+    planted: ev("kind = 'IrpCompletionRequested'"),
+  },
+  PendedCompletedRequest: {
+    scenario: one(async (k, _d, Irp) => {
+      await finish(k, Irp);
+      return STATUS_PENDING;
+    }),
+    planted: ev("kind = 'RoutineReturned' AND routine = 'TDispatchRead'"),
+  },
+  DispatchLeftIrpDangling: {
+    scenario: one(async () => STATUS_SUCCESS),
+    planted: ev("kind = 'RoutineReturned' AND routine = 'TDispatchRead'"),
+  },
+  ReturnStatusMismatch: {
+    scenario: one(async (k, _d, Irp) => {
+      await finish(k, Irp, STATUS_SUCCESS);
+      return STATUS_UNSUCCESSFUL;
+    }),
+    planted: ev("kind = 'RoutineReturned' AND routine = 'TDispatchRead'"),
+  },
+  PendingReturnedNotPropagated: {
+    scenario: overHardware(async (k, DeviceObject, Irp) => {
+      k.IoCopyCurrentIrpStackLocationToNext(Irp);
+      k.IoSetCompletionRoutine(Irp, async function FComplete() {
+        return STATUS_CONTINUE_COMPLETION; // no `if (Irp->PendingReturned) IoMarkIrpPending(Irp)`
+      }, null, true, true, true);
+      return k.IoCallDriver(lowerOf(DeviceObject), Irp);
+    }),
+    planted: ev("kind = 'RoutineReturned' AND routine = 'FComplete'"),
+  },
+  MarkPendingWithoutOwnLocation: {
+    scenario: two((k, d, Irp) => forwardInOwnIrp(k, d, Irp, async function FComplete(_d, Own, Original) {
+      k.IoMarkIrpPending(Own);
+      await k.IoFreeIrp(Own);
+      await k.IoCompleteRequest(Original, IO_NO_INCREMENT);
+      return STATUS_MORE_PROCESSING_REQUIRED;
+    }), completeNow),
+    planted: ev("kind = 'IrpMarkedPending' AND routine = 'FComplete'"),
+  },
+  MarkPendingAfterQueue: {
+    scenario: testScenario({
+      stack: ['t'],
+      drivers: (k) => [hwDriver(k, 't', {
+        dispatch: async (k, DeviceObject, Irp) => {
+          await k.IoStartPacket(DeviceObject, Irp, null, null);
+          k.IoMarkIrpPending(Irp);
+          return STATUS_PENDING;
+        },
+      })],
+    }),
+    planted: ev("kind = 'IrpMarkedPending' AND routine = 'HwDispatch'"),
+  },
+  StackLocationOverrun: {
+    // Passes the IRP to its own device again: the second time there is no location left.
+    scenario: one(async (k, DeviceObject, Irp) => {
+      k.IoCopyCurrentIrpStackLocationToNext(Irp);
+      return k.IoCallDriver(DeviceObject, Irp);
+    }),
+    planted: ev("kind = 'Bugcheck'"),
+  },
+  SkipThenSetCompletion: {
+    scenario: two(async (k, DeviceObject, Irp) => {
+      k.IoSkipCurrentIrpStackLocation(Irp);
+      k.IoSetCompletionRoutine(Irp, async function FComplete() { return STATUS_CONTINUE_COMPLETION; }, null, true, true, true);
+      return k.IoCallDriver(lowerOf(DeviceObject), Irp);
+    }, completeNow),
+    planted: ev("kind = 'CompletionRoutineSet'"),
+  },
+  CompletionRoutineWithoutNextLocation: {
+    // An IRP of one location, made the driver's own with IoSetNextIrpStackLocation: nothing below it.
+    scenario: one(async (k, _d, Irp) => {
+      const own = await k.IoAllocateIrp(1, false);
+      k.IoSetNextIrpStackLocation(own);
+      k.IoSetCompletionRoutine(own, async function TComplete() { return STATUS_CONTINUE_COMPLETION; }, null, true, true, true);
+      await k.IoFreeIrp(own);
+      return finish(k, Irp);
+    }),
+    planted: ev("kind = 'CompletionRoutineSet'"),
+  },
+  DriverIrpCompletedToTop: {
+    scenario: two((k, d, Irp) => forwardInOwnIrp(k, d, Irp, async function FComplete(_d, _own, Original) {
+      await k.IoCompleteRequest(Original, IO_NO_INCREMENT);
+      return STATUS_CONTINUE_COMPLETION; // neither frees its IRP nor stops the walk
+    }), completeNow),
+    planted: ev("kind = 'IrpCompleted' AND irp = (SELECT irp FROM events WHERE kind = 'IrpAllocated' AND api = 'IoAllocateIrp')"),
+  },
+  DriverIrpWithoutCompletionRoutine: {
+    scenario: two(async (k, DeviceObject, Irp) => {
+      await forwardInOwnIrp(k, DeviceObject, Irp, async () => STATUS_SUCCESS, { setCompletion: false });
+      await finish(k, Irp);
+      return STATUS_PENDING;
+    }, completeNow),
+    planted: ev("kind = 'IrpCalled' AND routine = 'FDispatchRead'"),
+  },
+  FreeWrongKind: {
+    scenario: one(async (k, _d, Irp) => {
+      await k.IoFreeIrp(Irp);
+      return STATUS_SUCCESS;
+    }),
+    planted: ev("kind = 'IrpFreed' AND routine = 'TDispatchRead'"),
+  },
+  FreeWhileInUse: {
+    scenario: one(async (k, DeviceObject, Irp) => {
+      const own = await k.IoAllocateIrp(DeviceObject.StackSize, false);
+      k.IoSetCancelRoutine(own, async function TCancel() {});
+      await k.IoFreeIrp(own);
+      return finish(k, Irp);
+    }),
+    planted: ev("kind = 'IrpFreed' AND routine = 'TDispatchRead'"),
+  },
+  FreedIrpRoutineNotMpr: {
+    scenario: two((k, d, Irp) => forwardInOwnIrp(k, d, Irp, async function FComplete(_d, Own, Original) {
+      await k.IoFreeIrp(Own);
+      await k.IoCompleteRequest(Original, IO_NO_INCREMENT);
+      return STATUS_SUCCESS;
+    }), completeNow),
+    planted: ev("kind = 'RoutineReturned' AND routine = 'FComplete'"),
+  },
+  AssociatedFromNonHighestDriver: {
+    scenario: two(passDown, async (k, _d, Irp) => {
+      const part = await k.IoMakeAssociatedIrp(Irp, 1);
+      await k.IoFreeIrp(part);
+      return finish(k, Irp);
+    }),
+    planted: ev("kind = 'IrpAllocated' AND api = 'IoMakeAssociatedIrp'"),
+  },
+  AssociatedForBufferedIo: {
+    scenario: testScenario({
+      stack: ['t'],
+      requests: [{ major: 'ioctl', length: 64, ioControlCode: 0x2d1400 }],
+      drivers: (k) => [testDriver(k, 't', {
+        dispatch: {
+          [IRP_MJ_DEVICE_CONTROL]: async function TDispatchDeviceControl(_d: TestDevice, Irp: Irp): Promise<NtStatus> {
+            const part = await k.IoMakeAssociatedIrp(Irp, 1);
+            await k.IoFreeIrp(part);
+            return finish(k, Irp);
+          },
+        },
+      })],
+    }),
+    planted: ev("kind = 'IrpAllocated' AND api = 'IoMakeAssociatedIrp'"),
+  },
+  AssociateToAssociated: {
+    scenario: one(async (k, _d, Irp) => {
+      const part = await k.IoMakeAssociatedIrp(Irp, 1);
+      const sub = await k.IoMakeAssociatedIrp(part, 1);
+      await k.IoFreeIrp(sub);
+      await k.IoFreeIrp(part);
+      return finish(k, Irp);
+    }),
+    planted: ev("kind = 'IrpAllocated' AND api = 'IoMakeAssociatedIrp' AND master IN (SELECT irp FROM events WHERE kind = 'IrpAllocated' AND api = 'IoMakeAssociatedIrp')"),
+  },
+  MasterIrpCountMismatch: {
+    scenario: one(async (k, _d, Irp) => {
+      Irp.AssociatedIrp.IrpCount = 2;
+      const part = await k.IoMakeAssociatedIrp(Irp, 1);
+      await k.IoFreeIrp(part);
+      return finish(k, Irp);
+    }),
+    planted: ev("kind = 'MasterIrpCountChanged' AND api = 'Set'"),
+  },
+  ForwardedAtBadIrql: {
+    scenario: two(async (k, DeviceObject, Irp) => {
+      const old = await k.KeRaiseIrql(7);
+      k.IoSkipCurrentIrpStackLocation(Irp);
+      const status = await k.IoCallDriver(lowerOf(DeviceObject), Irp);
+      await k.KeLowerIrql(old);
+      return status;
+    }, completeNow),
+    planted: ev("kind = 'IrpCalled' AND routine = 'FDispatchRead'"),
+  },
+  CallDriverWithCancelRoutine: {
+    scenario: two(async (k, DeviceObject, Irp) => {
+      k.IoSetCancelRoutine(Irp, async function FCancel() {});
+      k.IoSkipCurrentIrpStackLocation(Irp);
+      return k.IoCallDriver(lowerOf(DeviceObject), Irp);
+    }, async (k, _d, Irp) => {
+      k.IoSetCancelRoutine(Irp, null);
+      return finish(k, Irp);
+    }),
+    planted: ev("kind = 'IrpCalled' AND routine = 'FDispatchRead'"),
+  },
+  SyncBuildInArbitraryContext: {
+    scenario: one(async (k, DeviceObject, Irp) => {
+      const event = k.KEVENT('t.Event');
+      k.KeInitializeEvent(event, 'NotificationEvent', false);
+      const old = await k.KeRaiseIrqlToDpcLevel();
+      await k.IoBuildDeviceIoControlRequest(0x2d1400, DeviceObject, null, 0, null, 0, false, event, { Status: STATUS_SUCCESS, Information: 0 });
+      await k.KeLowerIrql(old);
+      return finish(k, Irp);
+    }),
+    planted: ev("kind = 'IrpAllocated' AND api = 'IoBuildDeviceIoControlRequest'"),
+  },
+  SyncIrpNotWaited: {
+    scenario: overHardware(async (k, DeviceObject, Irp) => {
+      const event = k.KEVENT('f.Event');
+      k.KeInitializeEvent(event, 'NotificationEvent', false);
+      const sync = await k.IoBuildSynchronousFsdRequest(IRP_MJ_READ, lowerOf(DeviceObject), null, 512, 0, event, { Status: STATUS_SUCCESS, Information: 0 });
+      await k.IoCallDriver(lowerOf(DeviceObject), sync!); // returns STATUS_PENDING: no wait follows
+      return finish(k, Irp);
+    }),
+    planted: ev("kind = 'RoutineReturned' AND routine = 'FDispatchRead'"),
+  },
+  CancelRoutineMisbehaves: {
+    scenario: one(async (k, _d, Irp) => {
+      k.IoSetCancelRoutine(Irp, async function TCancel(_DeviceObject: DeviceObject, Cancelled: Irp) {
+        await k.IoReleaseCancelSpinLock(Cancelled.CancelIrql); // but leaves the IRP to the dispatch routine
+      });
+      await k.IoCancelIrp(Irp);
+      return finish(k, Irp, STATUS_CANCELLED);
+    }),
+    planted: ev("kind = 'RoutineReturned' AND routine = 'TCancel'"),
+  },
+  CancelAfterComplete: {
+    scenario: one(async (k, _d, Irp) => {
+      k.IoSetCancelRoutine(Irp, async function TCancel() {});
+      await finish(k, Irp);
+      await k.IoCancelIrp(Irp);
+      return STATUS_SUCCESS;
+    }),
+    planted: ev("kind = 'Bugcheck'"),
+  },
+  StartIoMisuse: {
+    scenario: testScenario({
+      stack: ['t'],
+      requests: [{ major: 'read', length: 4096 }, { major: 'read', length: 4096 }],
+      requesters: 2,
+      drivers: (k) => [hwDriver(k, 't', {
+        dispatch: async (k, DeviceObject, Irp) => {
+          k.IoMarkIrpPending(Irp);
+          await k.IoStartPacket(DeviceObject, Irp, null, null);
+          if (DeviceObject.CurrentIrp !== Irp) await k.IoStartNextPacket(DeviceObject, false); // at PASSIVE_LEVEL
+          return STATUS_PENDING;
+        },
+      })],
+    }),
+    planted: ev("kind = 'IrpDequeued' AND routine = 'HwDispatch'"),
+  },
+  PendingIrpLeak: {
+    scenario: one(async (k, _d, Irp) => {
+      k.IoMarkIrpPending(Irp);
+      return STATUS_PENDING; // and nothing ever completes it
+    }),
+    planted: ev("kind = 'IrpMarkedPending' AND routine = 'TDispatchRead'"),
+  },
+};
+
+async function passDown(k: Kernel, DeviceObject: TestDevice, Irp: Irp): Promise<NtStatus> {
+  k.IoSkipCurrentIrpStackLocation(Irp);
+  return k.IoCallDriver(lowerOf(DeviceObject), Irp);
+}
+
+/**
+ * A dispatch routine that queues its DPC at DISPATCH_LEVEL with the IRP, then again with an IRP of
+ * its own while the first is still queued: the second call's argument is dropped, and that IRP is
+ * never completed. The DPC routine completes the IRP it gets.
+ */
+function coalescingDpc(): ScenarioDefinition {
+  return testScenario({
+    stack: ['t'],
+    drivers: (k) => {
+      const dpc = k.KDPC('t.Dpc');
+      async function TDpc(_Dpc: unknown, _Context: unknown, Irp: unknown): Promise<void> {
+        await finish(k, Irp as Irp);
+      }
+      async function TDispatchRead(_d: TestDevice, Irp: Irp): Promise<NtStatus> {
+        k.KeInitializeDpc(dpc, TDpc, null);
+        k.IoMarkIrpPending(Irp);
+        const old = await k.KeRaiseIrqlToDpcLevel();
+        await k.KeInsertQueueDpc(dpc, Irp, null);
+        const other = await k.IoAllocateIrp(1, false);
+        await k.KeInsertQueueDpc(dpc, other, null);
+        await k.KeLowerIrql(old);
+        return STATUS_PENDING;
+      }
+      return [testDriver(k, 't', { dispatch: { [IRP_MJ_READ]: TDispatchRead } })];
+    },
+  });
+}
+
+describe('each rule fires on exactly the planted events of a scenario built to break it', () => {
+  for (const [id, c] of Object.entries(CASES)) {
+    it(id, async () => {
+      const t = await traceOf(c.scenario, c.config ?? {});
+      try {
+        const planted = t.seqs(c.planted);
+        expect(planted.length, 'the scenario plants something').toBeGreaterThan(0);
+        expect(t.fired(id)).toEqual(planted);
+      } finally {
+        t.close();
+      }
+    });
+  }
+
+  it('every rule of the pack has a test (here, or a built-in scenario that plants it)', () => {
+    const planted = new Set(BUILTIN_SCENARIOS.flatMap((s) => s.plants ?? []));
+    const untested = loadRules().map((r) => r.id).filter((id) => !(id in CASES) && !planted.has(id));
+    expect(untested).toEqual([]);
+  });
+});
