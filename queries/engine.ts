@@ -161,7 +161,7 @@ function pushRow(args: unknown[], e: TraceEvent): void {
 
 /** PRAGMAs that only read (and only in their query form: no `=`, no argument that sets). */
 const READ_PRAGMAS = new Set([
-  'application_id', 'user_version', 'schema_version', 'page_count', 'page_size', 'freelist_count', 'encoding',
+  'application_id', 'user_version', 'schema_version', 'query_only', 'data_version', 'page_count', 'page_size', 'freelist_count', 'encoding',
   'table_info', 'table_xinfo', 'table_list', 'index_list', 'index_info', 'index_xinfo', 'foreign_key_list',
   'database_list', 'collation_list', 'function_list', 'module_list', 'pragma_list', 'compile_options', 'integrity_check', 'quick_check',
 ]);
