@@ -1,0 +1,139 @@
+import { Worker } from 'node:worker_threads';
+import { TraceWriteError, writeFailure } from './errors.js';
+import type { SessionEnd, SessionFacts } from './session.js';
+import type { EventBatch, TraceSink } from './sink.js';
+import { endSessionParams, sqlitePlan, type SqlitePlan, type SqlitePlanOptions } from './sqlite-plan.js';
+
+/** Indexes into the shared control array (mirrored in sqlite-worker.mjs). */
+const STATE = 0;
+const COMMITTED = 1;
+const ERROR_LENGTH = 2;
+const STARTING = 0;
+const READY = 1;
+const FINISHED = 2;
+const FAILED = -1;
+
+export interface SqliteWorkerSinkOptions extends SqlitePlanOptions {
+  /**
+   * Batches handed to the thread but not yet committed, at most. A kill loses these plus the batch
+   * being gathered; 1 lets the thread write one batch while the simulation produces the next.
+   */
+  readonly maxInFlight?: number;
+  /** Longest wait for the thread to make progress before giving up on it (ms). */
+  readonly stallTimeoutMs?: number;
+}
+
+/**
+ * Writes a trace to SQLite on a worker thread, so that the simulation (main thread) and SQLite use
+ * both cores. Batches cross as columns (ColumnarBatch): their two typed-array buffers are
+ * transferred, the strings are dictionary codes plus the strings new in the batch.
+ *
+ * The main thread never yields to the event loop while a simulation runs, so all coordination is
+ * through a SharedArrayBuffer and Atomics: the thread counts committed batches there, and `append`
+ * blocks (Atomics.wait) when `maxInFlight` batches are pending; failures are left there too and
+ * thrown by the next call.
+ */
+export class SqliteWorkerSink implements TraceSink {
+  private readonly control: Int32Array;
+  private sent = 0;
+  private ended = false;
+
+  /** Starts the writer thread and waits until it has created the trace (or failed to). */
+  static open(path: string, session: SessionFacts, options: SqliteWorkerSinkOptions = {}): SqliteWorkerSink {
+    const plan = sqlitePlan(path, session, options);
+    const control = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT);
+    const error = new SharedArrayBuffer(4096);
+    const worker = new Worker(new URL('./sqlite-worker.mjs', import.meta.url), { workerData: { plan, control, error } });
+    const sink = new SqliteWorkerSink(plan, worker, control, error, options.maxInFlight ?? 1, options.stallTimeoutMs ?? 120_000);
+    sink.waitFor(() => Atomics.load(sink.control, STATE) !== STARTING, STATE, true);
+    return sink;
+  }
+
+  private constructor(
+    private readonly plan: SqlitePlan,
+    private readonly worker: Worker,
+    controlBuffer: SharedArrayBuffer,
+    private readonly errorBuffer: SharedArrayBuffer,
+    private readonly maxInFlight: number,
+    private readonly stallTimeoutMs: number,
+  ) {
+    this.control = new Int32Array(controlBuffer);
+    // The thread must not keep a finished recording's process alive.
+    worker.unref();
+  }
+
+  get path(): string {
+    return this.plan.path;
+  }
+
+  append(batch: EventBatch): void {
+    this.check();
+    const columns = batch.columns();
+    // Wait until fewer than maxInFlight batches are pending, then hand this one over.
+    const limit = this.sent - this.maxInFlight + 1;
+    this.waitFor(() => Atomics.load(this.control, COMMITTED) >= limit, COMMITTED);
+    this.worker.postMessage({ op: 'batch', batch: columns }, [columns.ints.buffer as ArrayBuffer, columns.codes.buffer as ArrayBuffer]);
+    this.sent++;
+  }
+
+  flush(): void {
+    this.check();
+    this.waitFor(() => Atomics.load(this.control, COMMITTED) >= this.sent, COMMITTED);
+  }
+
+  finish(end: SessionEnd): void {
+    this.flush();
+    this.ended = true;
+    this.worker.postMessage({ op: 'finish', endParams: endSessionParams(this.plan, end) });
+    this.waitFor(() => Atomics.load(this.control, STATE) !== READY, STATE);
+    if (Atomics.load(this.control, STATE) !== FINISHED) this.check();
+  }
+
+  close(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (Atomics.load(this.control, STATE) === READY) {
+      this.worker.postMessage({ op: 'close' });
+      try {
+        this.waitFor(() => Atomics.load(this.control, STATE) !== READY, STATE);
+      } catch {
+        // A writer that does not answer is terminated below.
+      }
+    }
+    void this.worker.terminate();
+  }
+
+  /** Throws the thread's failure, if it has failed. */
+  private check(opening = false): void {
+    if (Atomics.load(this.control, STATE) !== FAILED) return;
+    this.ended = true;
+    void this.worker.terminate();
+    const length = Atomics.load(this.control, ERROR_LENGTH);
+    let failure: { code: string | null; message: string };
+    try {
+      failure = JSON.parse(new TextDecoder().decode(new Uint8Array(this.errorBuffer, 0, length).slice())) as typeof failure;
+    } catch {
+      failure = { code: null, message: 'the SQLite writer thread failed' };
+    }
+    const error = Object.assign(new Error(failure.message), failure.code !== null ? { code: failure.code } : {});
+    throw writeFailure(this.path, error, opening);
+  }
+
+  /** Blocks until `done()` or the thread fails; a thread silent for `stallTimeoutMs` is an error. */
+  private waitFor(done: () => boolean, index: number, opening = false): void {
+    let last = Atomics.load(this.control, index);
+    let since = performance.now();
+    while (!done()) {
+      this.check(opening);
+      Atomics.wait(this.control, index, last, 100);
+      const now = Atomics.load(this.control, index);
+      if (now !== last) {
+        last = now;
+        since = performance.now();
+      } else if (performance.now() - since > this.stallTimeoutMs) {
+        throw new TraceWriteError(this.path, new Error('the SQLite writer thread stopped making progress'));
+      }
+    }
+    this.check(opening);
+  }
+}
