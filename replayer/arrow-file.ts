@@ -1,0 +1,409 @@
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { Message, Type, type Dictionary, type Field, type Int, type Schema } from 'apache-arrow';
+import { reduce, type EndReason, type MachineState, type TraceEvent } from '../model/index.js';
+import {
+  ARROW_METADATA_KEYS as META, EVENT_TABLE_COLUMNS, SCHEMA_VERSION, TraceFormatError, TraceNotFoundError, TraceVersionError,
+  type SessionEnd, type SessionFacts,
+} from '../recorder/index.js';
+import { blankEvent, BlockDecoder, intAt, isAscii, isValid, textAt, type Column, type ColumnBlock } from './arrow-columns.js';
+import type { ChainPoint } from './chain.js';
+import { verifyColumns } from './column-chain.js';
+import { TraceChainError, TraceCorruptError, TraceTruncatedError } from './errors.js';
+import type { EventFilter } from './filter.js';
+import type { TraceFile, TraceFingerprint } from './trace-file.js';
+
+/** Where a record batch lies in the file, and what its metadata says. */
+interface BatchEntry {
+  /** seq of its first row. */
+  readonly first: number;
+  readonly rows: number;
+  /** Byte offset of the body, and its length. */
+  readonly body: number;
+  readonly bodyLength: number;
+  readonly nodes: readonly { readonly length: number; readonly nullCount: number }[];
+  readonly buffers: readonly { readonly offset: number; readonly length: number }[];
+  /** Index of the message in the stream (orders it against dictionary batches). */
+  readonly position: number;
+}
+
+/** A dictionary's strings from one replacement (or the first batch) on, deltas appended. */
+interface DictionaryEpoch {
+  readonly position: number;
+  readonly strings: string[];
+  /** stringDigest of each string, filled on demand by the chain check. */
+  readonly digests: number[];
+  /** string → index, built on first use by `find`. */
+  codes?: Map<string, number>;
+}
+
+/** How a schema field is laid out in a record batch body. */
+interface FieldLayout {
+  readonly name: string;
+  readonly kind: 'int32' | 'int64' | 'utf8' | 'dict';
+  readonly dictionaryId: number;
+}
+
+const CONTINUATION = -1;
+
+/**
+ * An Arrow IPC stream trace (recorder/arrow-sink.ts), read synchronously with random access by
+ * record batch. Opening walks the stream's message headers once (bodies are skipped, except the
+ * small dictionary batches) and keeps where each record batch lies; a batch is then read with one
+ * `read` and decoded as typed-array views (arrow-columns.ts) — no Arrow reader objects per batch.
+ *
+ * A stream that ends inside a message is refused (TraceTruncatedError); one that ends at a message
+ * boundary without the trailer batch is an unfinished recording, readable, with `end` null.
+ */
+export class ArrowTraceFile implements TraceFile {
+  readonly format = 'arrow' as const;
+  private cache: { index: number; block: ColumnBlock } | null = null;
+  private readonly decoder = new BlockDecoder();
+
+  private constructor(
+    readonly path: string,
+    private readonly fd: number,
+    readonly facts: SessionFacts,
+    readonly end: SessionEnd | null,
+    private readonly layouts: readonly FieldLayout[],
+    private readonly batches: readonly BatchEntry[],
+    private readonly dictionaries: ReadonlyMap<number, readonly DictionaryEpoch[]>,
+    readonly count: number,
+    private identity: TraceFingerprint,
+  ) {}
+
+  get fingerprint(): TraceFingerprint {
+    return this.identity;
+  }
+
+  static open(path: string): ArrowTraceFile {
+    if (!existsSync(path)) throw new TraceNotFoundError(path);
+    const fd = openSync(path, 'r');
+    try {
+      return ArrowTraceFile.index(path, fd);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+  }
+
+  private static index(path: string, fd: number): ArrowTraceFile {
+    const stat = fstatSync(fd);
+    const size = stat.size;
+    const head = Buffer.alloc(8);
+    let pos = 0;
+    let position = 0;
+    let schema: Schema | null = null;
+    let layouts: FieldLayout[] = [];
+    let end: SessionEnd | null = null;
+    let count = 0;
+    const batches: BatchEntry[] = [];
+    const dictionaries = new Map<number, DictionaryEpoch[]>();
+    while (pos < size) {
+      if (size - pos < 4) throw new TraceTruncatedError(path, pos);
+      readSync(fd, head, 0, Math.min(8, size - pos), pos);
+      let prefix = 4;
+      let metaLength = head.readInt32LE(0);
+      if (metaLength === CONTINUATION) {
+        if (size - pos < 8) throw new TraceTruncatedError(path, pos);
+        metaLength = head.readInt32LE(4);
+        prefix = 8;
+      }
+      if (metaLength === 0) break; // end-of-stream marker
+      if (metaLength < 0) throw new TraceCorruptError(path, `bad message length at byte ${pos}`);
+      if (pos + prefix + metaLength > size) throw new TraceTruncatedError(path, pos);
+      const meta = Buffer.alloc(metaLength);
+      readSync(fd, meta, 0, metaLength, pos + prefix);
+      let message: Message;
+      try {
+        message = Message.decode(meta);
+      } catch (error) {
+        if (schema === null) throw new TraceFormatError(path, 'not an Arrow IPC stream', error);
+        throw new TraceCorruptError(path, `unreadable message metadata at byte ${pos}`, error);
+      }
+      const bodyAt = pos + prefix + metaLength;
+      const bodyLength = message.bodyLength;
+      if (!Number.isSafeInteger(bodyLength) || bodyLength < 0) throw new TraceCorruptError(path, `bad body length at byte ${pos}`);
+      if (bodyAt + bodyLength > size) throw new TraceTruncatedError(path, pos);
+      if (schema === null) {
+        if (!message.isSchema()) throw new TraceFormatError(path, 'its Arrow stream does not start with a schema');
+        schema = message.header();
+        layouts = fieldLayouts(path, schema);
+      } else if (message.isDictionaryBatch()) {
+        const header = message.header();
+        const strings = readStrings(fd, bodyAt, header.data.nodes[0]?.length ?? 0, header.data.buffers);
+        const epochs = dictionaries.get(header.id) ?? [];
+        const last = epochs[epochs.length - 1];
+        if (header.isDelta && last !== undefined) for (const s of strings) last.strings.push(s);
+        else epochs.push({ position, strings, digests: [] });
+        dictionaries.set(header.id, epochs);
+      } else if (message.isRecordBatch()) {
+        const header = message.header();
+        if (header.compression !== null) throw new TraceFormatError(path, 'its record batches are compressed, which irptrace does not write');
+        const metadata = message.metadata;
+        if (header.length === 0 && metadata.has(META.endReason)) {
+          end = Object.freeze({
+            endedAt: metadata.get(META.endedAt) ?? '', endReason: metadata.get(META.endReason) as EndReason,
+            eventCount: Number(metadata.get(META.eventCount)), finalHash: metadata.get(META.finalHash) ?? '',
+          });
+        } else if (header.length > 0) {
+          if (header.nodes.length !== layouts.length) throw new TraceCorruptError(path, `a record batch at byte ${pos} has ${header.nodes.length} columns, not ${layouts.length}`);
+          batches.push({ first: count, rows: header.length, body: bodyAt, bodyLength, nodes: header.nodes, buffers: header.buffers, position });
+          count += header.length;
+        }
+      }
+      pos = bodyAt + bodyLength;
+      position++;
+    }
+    if (schema === null) throw new TraceFormatError(path, 'not an Arrow IPC stream');
+    const facts = sessionFromSchema(path, schema);
+    const file = new ArrowTraceFile(path, fd, facts, end, layouts, batches, dictionaries, count, {
+      format: 'arrow', size, mtimeMs: stat.mtimeMs, sessionId: facts.id, events: count, lastHash: '',
+    });
+    if (count > 0) file.identity = { ...file.identity, lastHash: file.read(count - 1, count - 1)[0]!.hash };
+    return file;
+  }
+
+  read(from: number, to: number): TraceEvent[] {
+    const out: TraceEvent[] = [];
+    for (const block of this.blocks(from, to)) for (const e of block) out.push(e);
+    return out;
+  }
+
+  *blocks(from = 0, to = this.count - 1, chain: ChainPoint | null = null): Generator<TraceEvent[]> {
+    let point = chain;
+    for (const { block, start, stop } of this.ranges(from, to)) {
+      let end = stop;
+      let failure: TraceChainError | null = null;
+      if (point !== null) {
+        try {
+          point = verifyColumns(this.path, block, start, stop, point);
+        } catch (error) {
+          if (!(error instanceof TraceChainError)) throw error;
+          failure = error;
+          end = Math.max(start, Math.min(stop, error.seq - block.first));
+        }
+      }
+      const decoder = this.decoder;
+      decoder.decode(block, start, end);
+      const out = new Array<TraceEvent>(end - start);
+      for (let k = 0; k < out.length; k++) out[k] = decoder.event(k);
+      if (out.length > 0) yield out;
+      if (failure !== null) throw failure;
+    }
+  }
+
+  fold(state: MachineState, from: number, to: number, chain: ChainPoint | null, visit?: (e: TraceEvent) => void): ChainPoint | null {
+    let point = chain;
+    const decoder = this.decoder;
+    const e = blankEvent();
+    for (const { block, start, stop } of this.ranges(from, to)) {
+      if (point !== null) point = verifyColumns(this.path, block, start, stop, point);
+      decoder.decode(block, start, stop);
+      const n = decoder.length;
+      if (visit === undefined) {
+        for (let k = 0; k < n; k++) {
+          decoder.fill(e, k);
+          reduce(state, e as TraceEvent);
+        }
+      } else {
+        for (let k = 0; k < n; k++) {
+          decoder.fill(e, k);
+          reduce(state, e as TraceEvent);
+          visit(e as TraceEvent);
+        }
+      }
+    }
+    return point;
+  }
+
+  /** The record batches covering `from`…`to`, each with the row range inside it. */
+  *ranges(from: number, to: number): Generator<{ readonly block: ColumnBlock; readonly start: number; readonly stop: number }> {
+    const last = Math.min(to, this.count - 1);
+    let seq = Math.max(0, from);
+    while (seq <= last) {
+      const b = this.batchOf(seq);
+      const entry = this.batches[b]!;
+      const stop = Math.min(entry.rows, last - entry.first + 1);
+      const start = seq - entry.first;
+      seq = entry.first + stop;
+      yield { block: this.block(b), start, stop };
+    }
+  }
+
+  find(filter: EventFilter, from: number, to: number, direction: 1 | -1): number | null {
+    const lo = Math.max(0, from);
+    const hi = Math.min(to, this.count - 1);
+    if (lo > hi) return null;
+    const first = this.batchOf(direction === 1 ? lo : hi);
+    for (let b = first; b >= 0 && b < this.batches.length; b += direction) {
+      const entry = this.batches[b]!;
+      if (entry.first > hi || entry.first + entry.rows - 1 < lo) break;
+      const test = this.tester(b, filter);
+      if (test === null) continue;
+      const start = Math.max(lo, entry.first) - entry.first;
+      const stop = Math.min(hi, entry.first + entry.rows - 1) - entry.first;
+      if (direction === 1) {
+        for (let i = start; i <= stop; i++) if (test(i)) return entry.first + i;
+      } else {
+        for (let i = stop; i >= start; i--) if (test(i)) return entry.first + i;
+      }
+    }
+    return null;
+  }
+
+  findAll(filter: EventFilter, from: number, to: number): number[] {
+    const found: number[] = [];
+    const lo = Math.max(0, from);
+    const hi = Math.min(to, this.count - 1);
+    if (lo > hi) return found;
+    for (let b = this.batchOf(lo); b < this.batches.length; b++) {
+      const entry = this.batches[b]!;
+      if (entry.first > hi) break;
+      const test = this.tester(b, filter);
+      if (test === null) continue;
+      const stop = Math.min(hi, entry.first + entry.rows - 1) - entry.first;
+      for (let i = Math.max(lo, entry.first) - entry.first; i <= stop; i++) if (test(i)) found.push(entry.first + i);
+    }
+    return found;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  /** The record batch holding `seq`. */
+  private batchOf(seq: number): number {
+    const batches = this.batches;
+    let lo = 0;
+    let hi = batches.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (batches[mid]!.first <= seq) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** A row predicate over batch `b`'s columns; null when no row of the batch can match. */
+  private tester(b: number, filter: EventFilter): ((i: number) => boolean) | null {
+    const block = this.block(b);
+    const tests: ((i: number) => boolean)[] = [];
+    for (const clause of filter.clauses) {
+      const index = EVENT_TABLE_COLUMNS.indexOf(clause.column);
+      const column = block.columns[index]!;
+      if (column.type === 'int') {
+        const values = clause.values as number[];
+        tests.push((i) => { const v = intAt(column, i); return v !== null && values.includes(v); });
+      } else if (column.type === 'dict') {
+        const epoch = this.epochOf(this.layouts[index]!.dictionaryId, this.batches[b]!.position);
+        epoch.codes ??= new Map(epoch.strings.map((s, k) => [s, k]));
+        const codes = (clause.values as string[]).map((v) => epoch.codes!.get(v)).filter((k): k is number => k !== undefined);
+        if (codes.length === 0) return null;
+        const { indices, valid } = column;
+        tests.push(codes.length === 1
+          ? ((code) => (i: number) => indices[i] === code && isValid(valid, i))(codes[0]!)
+          : (i) => codes.includes(indices[i]!) && isValid(valid, i));
+      } else {
+        const values = clause.values as string[];
+        tests.push((i) => { const v = textAt(column, i); return v !== null && values.includes(v); });
+      }
+    }
+    if (tests.length === 1) return tests[0]!;
+    return (i) => tests.every((t) => t(i));
+  }
+
+  private epochOf(id: number, position: number): DictionaryEpoch {
+    const epochs = this.dictionaries.get(id);
+    let found: DictionaryEpoch | undefined;
+    for (const e of epochs ?? []) if (e.position < position) found = e;
+    if (found === undefined) throw new TraceCorruptError(this.path, `a record batch uses dictionary ${id} before any dictionary batch defines it`);
+    return found;
+  }
+
+  /** Batch `b` decoded as column views (the last one is kept: steps and seeks reuse it). */
+  private block(b: number): ColumnBlock {
+    if (this.cache !== null && this.cache.index === b) return this.cache.block;
+    const entry = this.batches[b]!;
+    const body = Buffer.allocUnsafeSlow(entry.bodyLength);
+    const got = readSync(this.fd, body, 0, entry.bodyLength, entry.body);
+    if (got !== entry.bodyLength) throw new TraceTruncatedError(this.path, entry.body + got);
+    const columns: Column[] = [];
+    let buffer = 0;
+    const slice = (): Buffer => {
+      const region = entry.buffers[buffer++];
+      if (region === undefined || region.offset + region.length > body.length) throw new TraceCorruptError(this.path, `record batch ${b} has a buffer outside its body`);
+      return body.subarray(region.offset, region.offset + region.length);
+    };
+    for (let f = 0; f < this.layouts.length; f++) {
+      const layout = this.layouts[f]!;
+      const node = entry.nodes[f]!;
+      const validity = slice();
+      const valid = node.nullCount === 0 || validity.length === 0 ? null : validity;
+      if (layout.kind === 'int32' || layout.kind === 'int64') {
+        const data = slice();
+        const wide = layout.kind === 'int64';
+        if (data.length < entry.rows * (wide ? 8 : 4)) throw new TraceCorruptError(this.path, `record batch ${b}: column ${layout.name} is short`);
+        columns.push({ type: 'int', words: new Int32Array(data.buffer, data.byteOffset, entry.rows * (wide ? 2 : 1)), wide, valid });
+      } else if (layout.kind === 'dict') {
+        const data = slice();
+        const { strings, digests } = this.epochOf(layout.dictionaryId, entry.position);
+        columns.push({ type: 'dict', indices: new Int16Array(data.buffer, data.byteOffset, entry.rows), strings, digests, valid });
+      } else {
+        const offsets = slice();
+        const bytes = slice();
+        const offsetView = new Int32Array(offsets.buffer, offsets.byteOffset, entry.rows + 1);
+        columns.push({ type: 'utf8', offsets: offsetView, bytes, text: isAscii(bytes) ? bytes.toString('latin1') : null, valid });
+      }
+    }
+    const block: ColumnBlock = { first: entry.first, length: entry.rows, columns };
+    this.cache = { index: b, block };
+    return block;
+  }
+}
+
+/** The layout of each column, in `events` table order; anything irptrace does not write is refused. */
+function fieldLayouts(path: string, schema: Schema): FieldLayout[] {
+  const byName = new Map<string, Field>(schema.fields.map((f) => [f.name, f]));
+  if (schema.fields.length !== EVENT_TABLE_COLUMNS.length || EVENT_TABLE_COLUMNS.some((name, i) => schema.fields[i]?.name !== name)) {
+    const missing = EVENT_TABLE_COLUMNS.find((name) => !byName.has(name));
+    throw new TraceFormatError(path, missing !== undefined ? `its Arrow schema has no column ${missing}` : 'its Arrow columns are not the events table\'s');
+  }
+  return schema.fields.map((field) => {
+    const type = field.type;
+    if (type.typeId === Type.Int && ((type as Int).bitWidth === 32 || (type as Int).bitWidth === 64)) {
+      return { name: field.name, kind: (type as Int).bitWidth === 64 ? 'int64' : 'int32', dictionaryId: -1 };
+    }
+    if (type.typeId === Type.Utf8) return { name: field.name, kind: 'utf8', dictionaryId: -1 };
+    if (type.typeId === Type.Dictionary) {
+      const d = type as Dictionary;
+      if (d.dictionary.typeId === Type.Utf8 && d.indices.bitWidth === 16) return { name: field.name, kind: 'dict', dictionaryId: d.id };
+    }
+    throw new TraceFormatError(path, `its Arrow column ${field.name} has type ${String(type)}, which irptrace does not write`);
+  });
+}
+
+/** The session facts from the schema metadata (as recorder/read-arrow.ts reads them). */
+function sessionFromSchema(path: string, schema: Schema): SessionFacts {
+  const m = schema.metadata;
+  const version = Number(m.get(META.schema));
+  if (!m.has(META.schema) || !Number.isInteger(version)) throw new TraceFormatError(path, `its schema has no ${META.schema} metadata`);
+  if (version > SCHEMA_VERSION) throw new TraceVersionError(path, version, SCHEMA_VERSION);
+  return Object.freeze({
+    id: m.get(META.sessionId) ?? '', scenario: m.get(META.scenario) ?? '', seed: Number(m.get(META.seed)), cpus: Number(m.get(META.cpus)),
+    config: m.get(META.config) ?? '{}', toolVersion: m.get(META.toolVersion) ?? '', schemaVersion: version, startedAt: m.get(META.startedAt) ?? '',
+  });
+}
+
+/** The strings of a dictionary batch's one Utf8 column. */
+function readStrings(fd: number, at: number, n: number, buffers: readonly { offset: number; length: number }[]): string[] {
+  const [, offsetsRegion, dataRegion] = buffers;
+  if (offsetsRegion === undefined || dataRegion === undefined || n === 0) return [];
+  const length = Math.max(offsetsRegion.offset + offsetsRegion.length, dataRegion.offset + dataRegion.length);
+  const body = Buffer.alloc(length);
+  readSync(fd, body, 0, length, at);
+  const offsets = new Int32Array(body.buffer.slice(body.byteOffset + offsetsRegion.offset, body.byteOffset + offsetsRegion.offset + 4 * (n + 1)));
+  const data = body.subarray(dataRegion.offset, dataRegion.offset + dataRegion.length);
+  const strings: string[] = [];
+  for (let i = 0; i < n; i++) strings.push(data.toString('utf8', offsets[i]!, offsets[i + 1]!));
+  return strings;
+}
