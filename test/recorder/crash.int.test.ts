@@ -1,0 +1,119 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SeededRandom } from '../../model/index.js';
+import { DEFAULT_BATCH_SIZE } from '../../recorder/index.js';
+import { checkArrowTrace, checkSqliteTrace, tempDir } from './helpers.js';
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/record-child.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A recording in a child process; resolves `started` on its first line, `exited` when it ends. */
+function recording(out: string, events: number, writer: 'inline' | 'worker', flags: string[] = []) {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, out, String(events), writer, ...flags], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let written = 0;
+  let done: string | null = null;
+  let stderr = '';
+  let onWritten: (() => void) | null = null;
+  const started = new Promise<void>((resolve) => {
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        if (line === 'started') resolve();
+        else if (line.startsWith('written ')) { written = Number(line.slice(8)); onWritten?.(); }
+        else if (line.startsWith('done ')) done = line.slice(5);
+      }
+    });
+  });
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    child, started, exited,
+    /** Events the child reported written (after every sink's append), at the last report. */
+    get written() { return written; },
+    get done() { return done; },
+    get stderr() { return stderr; },
+    firstBatch: new Promise<void>((resolve) => { onWritten = resolve; }),
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * What must hold of a trace however the recording ended: the SQLite file opens, integrity_check is
+ * ok, seq is dense from 0 and the hash chain verifies; the Arrow stream reads up to its last whole
+ * batch with a verifying chain; at most the batch being written (SQLite: plus the one in the writer
+ * thread) is missing from what was reported written; and an unfinished recording says so.
+ */
+async function checkAfterKill(out: string, written: number, what: string): Promise<void> {
+  const sqlite = `${out}.sqlite`;
+  const arrow = `${out}.arrow`;
+  if (!existsSync(sqlite) || !existsSync(arrow)) {
+    // Files appear (renamed into place, initialised) before the first batch is written.
+    expect(written, `${what}: a trace file is missing after batches were written`).toBe(0);
+    return;
+  }
+  const s = checkSqliteTrace(sqlite);
+  const a = await checkArrowTrace(arrow);
+  expect(s.events, `${what}: SQLite lost more than a batch`).toBeGreaterThanOrEqual(written - DEFAULT_BATCH_SIZE);
+  expect(a.rows, `${what}: Arrow lost a batch it had written`).toBeGreaterThanOrEqual(written);
+  // A file that says it is complete is: its end facts match what it holds.
+  if (s.end !== null) expect(s.end, `${what}: SQLite end facts`).toMatchObject({ eventCount: s.events, finalHash: s.lastHash });
+  if (a.end !== null) expect(a.end, `${what}: Arrow end facts`).toMatchObject({ eventCount: a.rows, finalHash: a.lastHash });
+}
+
+let tmp: ReturnType<typeof tempDir>;
+beforeAll(() => { tmp = tempDir(); });
+afterAll(() => tmp.remove());
+
+describe('kill -9 at random moments', () => {
+  const seed = Number(process.env.IRPTRACE_KILL_SEED ?? Date.now() % 1_000_000);
+  const rng = new SeededRandom(seed);
+
+  it(`leaves a trace that passes every check (seed ${seed})`, async () => {
+    // Long runs killed while they start or a few batches in; short runs killed around their end
+    // (the last batch, the index build, the session update, closing the files).
+    const tries = [
+      ...Array.from({ length: 3 }, () => ({ events: 5_000_000, after: 'started' as const, window: 400 })),
+      ...Array.from({ length: 5 }, () => ({ events: 5_000_000, after: 'firstBatch' as const, window: 500 })),
+      ...Array.from({ length: 2 }, () => ({ events: 40_000, after: 'firstBatch' as const, window: 1200 })),
+    ];
+    for (const [i, t] of tries.entries()) {
+      const writer = i % 2 === 0 ? 'inline' : 'worker';
+      const out = join(tmp.dir, `kill-${i}`);
+      const run = recording(out, t.events, writer);
+      await (t.after === 'started' ? run.started : Promise.race([run.firstBatch, run.exited]));
+      const delay = rng.int(0, t.window);
+      await sleep(delay);
+      run.child.kill('SIGKILL');
+      const { signal } = await run.exited;
+      const what = `try ${i} (${writer} writer, ${t.events} events, killed ${delay} ms after ${t.after === 'started' ? 'start' : 'the first batch'}, seed ${seed})`;
+      if (signal === null) expect(run.done, `${what}: ${run.stderr}`).not.toBeNull();
+      await checkAfterKill(out, run.written, what);
+      if (process.env.IRPTRACE_KILL_LOG) console.log(what, { written: run.written, finished: signal === null });
+    }
+  }, 120_000);
+});
+
+describe('SIGINT and SIGTERM', () => {
+  it.each([['SIGTERM', 'inline'], ['SIGINT', 'worker']] as const)('%s flushes and marks the session interrupted (%s writer)', async (signal, writer) => {
+    const out = join(tmp.dir, `signal-${signal}`);
+    const run = recording(out, 5_000_000, writer, ['--signals', '--yielding']);
+    await run.firstBatch;
+    run.child.kill(signal);
+    const exit = await run.exited;
+    expect(exit, run.stderr).toEqual({ code: 0, signal: null });
+    expect(JSON.parse(run.done!)).toMatchObject({ endReason: 'interrupted' });
+    const s = checkSqliteTrace(`${out}.sqlite`);
+    const a = await checkArrowTrace(`${out}.arrow`);
+    expect(s.end).toMatchObject({ endReason: 'interrupted', eventCount: s.events, finalHash: s.lastHash });
+    expect(a.end).toEqual(s.end);
+    expect(a.rows).toBe(s.events);
+    expect(s.events).toBeGreaterThanOrEqual(run.written);
+  }, 60_000);
+});
