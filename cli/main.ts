@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCheck } from './commands/check.js';
 import { registerQuery } from './commands/query.js';
+import { registerReplay } from './commands/replay.js';
 import { registerRun } from './commands/run.js';
 import { registerScenarios } from './commands/scenarios.js';
 import { registerStart } from './commands/start.js';
@@ -24,6 +25,7 @@ registerRun(program);
 registerStart(program);
 registerQuery(program);
 registerCheck(program);
+registerReplay(program);
 
 try {
   await program.parseAsync(process.argv);
