@@ -52,6 +52,9 @@ export class TraceQuery {
     const format = detectFormat(path);
     const db = format === 'sqlite' ? openReadOnly(path) : await loadArrow(path);
     try {
+      // Reading only: map the file instead of copying pages, keep a large page cache, and keep the
+      // TEMP schema (views materialized for the rule pack) in memory.
+      for (const pragma of READ_PRAGMAS_SETTINGS) db.pragma(pragma);
       db.function('irptrace_hex', { deterministic: true }, (value: unknown) =>
         typeof value === 'number' ? `0x${value.toString(16).toUpperCase().padStart(8, '0')}` : null);
       createViews(db, options.materialize !== undefined ? { materialize: options.materialize } : {});
@@ -94,6 +97,8 @@ export class TraceQuery {
     this.db.close();
   }
 }
+
+const READ_PRAGMAS_SETTINGS = ['mmap_size = 4294967296', 'cache_size = -262144', 'temp_store = MEMORY'];
 
 /** Opens a SQLite trace read-only after checking it is one irptrace wrote, in a version it reads. */
 function openReadOnly(path: string): Database.Database {

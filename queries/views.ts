@@ -14,7 +14,7 @@ const VIEW_INDEXES: Readonly<Record<ViewName, readonly string[]>> = {
   routine_runs: ['activation', 'irp', 'kind'],
   irp_lifetimes: ['irp', 'parent_irp', 'master'],
   irql_intervals: ['cpu, from_seq'],
-  dpc_runs: ['queued_seq', 'dpc'],
+  dpc_runs: ['queued_seq', 'dpc', 'activation'],
   isr_runs: ['activation'],
   completion_walks: ['irp', 'activation'],
 };

@@ -9,7 +9,7 @@
 SELECT w.return_seq AS seq, m.allocated_seq AS seq2,
        printf('%s returned STATUS_MORE_PROCESSING_REQUIRED for associated IRP %d; afterwards %s',
               w.routine, w.irp,
-              CASE WHEN a.freed_seq IS NULL AND NOT EXISTS (SELECT 1 FROM events c WHERE c.irp = m.irp AND c.kind = 'IrpCompletionRequested' AND c.seq > w.return_seq)
+              CASE WHEN a.freed_seq IS NULL AND NOT EXISTS (SELECT 1 FROM events c WHERE c.irp = m.irp AND +c.kind = 'IrpCompletionRequested' AND c.seq > w.return_seq)
                    THEN printf('IRP %d was never freed and master IRP %d never completed', w.irp, m.irp)
                    WHEN a.freed_seq IS NULL THEN printf('IRP %d was never freed', w.irp)
                    ELSE printf('master IRP %d was never completed', m.irp) END) AS message
@@ -19,4 +19,4 @@ JOIN irp_lifetimes m ON m.irp = a.master
 WHERE w.mpr
   AND (SELECT api FROM events WHERE kind = 'SessionEnded') IN ('completed', 'stalled')
   AND (a.freed_seq IS NULL
-       OR NOT EXISTS (SELECT 1 FROM events c WHERE c.irp = m.irp AND c.kind = 'IrpCompletionRequested' AND c.seq > w.return_seq))
+       OR NOT EXISTS (SELECT 1 FROM events c WHERE c.irp = m.irp AND +c.kind = 'IrpCompletionRequested' AND c.seq > w.return_seq))

@@ -12,4 +12,4 @@ FROM events d
 JOIN irp_lifetimes l ON l.irp = d.irp
 WHERE d.kind = 'DpcQueued' AND d.result = 0
   AND (SELECT api FROM events WHERE kind = 'SessionEnded') IN ('completed', 'stalled')
-  AND NOT EXISTS (SELECT 1 FROM events c WHERE c.irp = d.irp AND c.kind = 'IrpCompletionRequested' AND c.seq > d.seq)
+  AND NOT EXISTS (SELECT 1 FROM events c WHERE c.irp = d.irp AND +c.kind = 'IrpCompletionRequested' AND c.seq > d.seq)

@@ -11,5 +11,5 @@ SELECT c.seq AS seq, l.allocated_seq AS seq2,
 FROM irp_lifetimes l
 JOIN events c ON c.seq = l.called_seq
 WHERE l.api IN ('IoAllocateIrp', 'IoBuildAsynchronousFsdRequest')
-  AND NOT EXISTS (SELECT 1 FROM events s WHERE s.irp = l.irp AND s.kind = 'CompletionRoutineSet' AND s.seq < c.seq
+  AND NOT EXISTS (SELECT 1 FROM events s WHERE s.irp = l.irp AND +s.kind = 'CompletionRoutineSet' AND s.seq < c.seq
                     AND json_extract(s.detail, '$.onSuccess') AND json_extract(s.detail, '$.onError') AND json_extract(s.detail, '$.onCancel'))

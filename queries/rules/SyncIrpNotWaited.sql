@@ -7,9 +7,9 @@
 -- seq: the caller's RoutineReturned; seq2: the IrpCallReturned (STATUS_PENDING).
 SELECT r.return_seq AS seq, c.seq AS seq2,
        printf('%s got STATUS_PENDING for IRP %d (%s) and returned without waiting on its event', r.routine, c.irp, l.api) AS message
-FROM events c
-JOIN irp_lifetimes l ON l.irp = c.irp AND l.api IN ('IoBuildSynchronousFsdRequest', 'IoBuildDeviceIoControlRequest')
+FROM irp_lifetimes l
+CROSS JOIN events c ON c.irp = l.irp AND +c.kind = 'IrpCallReturned'
 JOIN routine_runs r ON r.activation = c.activation
-WHERE c.kind = 'IrpCallReturned' AND c.status = 0x103 AND r.return_seq IS NOT NULL
+WHERE l.api IN ('IoBuildSynchronousFsdRequest', 'IoBuildDeviceIoControlRequest') AND c.status = 0x103 AND r.return_seq IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM events w WHERE w.activation = r.activation AND w.kind = 'WaitEnded' AND w.seq > c.seq)
   AND NOT EXISTS (SELECT 1 FROM events w WHERE w.activation = r.activation AND w.kind = 'WaitStarted' AND w.seq > c.seq)

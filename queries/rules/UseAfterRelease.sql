@@ -6,9 +6,9 @@
 --
 -- seq: the access (IrpAccessed, or a bug check freeing it again); seq2: the IrpCompleted/IrpFreed that released it.
 SELECT x.seq AS seq,
-       (SELECT max(f.seq) FROM events f WHERE f.irp = x.irp AND f.kind IN ('IrpCompleted', 'IrpFreed') AND f.seq < x.seq) AS seq2,
+       (SELECT max(f.seq) FROM events f WHERE f.irp = x.irp AND +f.kind IN ('IrpCompleted', 'IrpFreed') AND f.seq < x.seq) AS seq2,
        printf('%s touched IRP %d (%s) after %s', coalesce(x.routine, 'kernel code'), x.irp, x.api,
-              CASE WHEN EXISTS (SELECT 1 FROM events f WHERE f.irp = x.irp AND f.kind = 'IrpFreed' AND f.seq < x.seq)
+              CASE WHEN EXISTS (SELECT 1 FROM events f WHERE f.irp = x.irp AND +f.kind = 'IrpFreed' AND f.seq < x.seq)
                    THEN 'it was freed' ELSE 'its completion finished' END) AS message
 FROM events x
 WHERE x.kind = 'IrpAccessed'

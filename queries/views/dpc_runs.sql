@@ -10,7 +10,7 @@
 WITH q AS (
   SELECT seq, 'Q' AS what, dpc FROM events WHERE kind = 'DpcQueued' AND result = 1
   UNION ALL
-  SELECT seq, 'R', dpc FROM events WHERE kind = 'RoutineEntered' AND api = 'Dpc'
+  SELECT activation, 'R', dpc FROM routine_runs WHERE kind = 'Dpc'
 ), paired AS (
   SELECT seq, what, lead(seq) OVER (PARTITION BY dpc ORDER BY seq) AS next_seq,
          lead(what) OVER (PARTITION BY dpc ORDER BY seq) AS next_what

@@ -13,12 +13,12 @@ WITH changes AS (
   FROM (SELECT cpu, min(seq) AS seq FROM events WHERE cpu IS NOT NULL GROUP BY cpu) m
   JOIN events s ON s.seq = m.seq
 ), last AS (
-  SELECT seq + 1 AS seq, time_ns FROM events ORDER BY seq DESC LIMIT 1
+  SELECT e.seq + 1 AS end_seq, e.time_ns AS end_time_ns FROM events e ORDER BY e.seq DESC LIMIT 1
 )
 SELECT cpu, irql, seq AS from_seq, time_ns AS from_time_ns,
-       coalesce(lead(seq) OVER w, (SELECT seq FROM last)) AS to_seq,
-       coalesce(lead(time_ns) OVER w, (SELECT time_ns FROM last)) AS to_time_ns,
+       coalesce(lead(seq) OVER w, (SELECT end_seq FROM last)) AS to_seq,
+       coalesce(lead(time_ns) OVER w, (SELECT end_time_ns FROM last)) AS to_time_ns,
        api, lock, activation,
-       coalesce(lead(time_ns) OVER w, (SELECT time_ns FROM last)) - time_ns AS duration_ns
+       coalesce(lead(time_ns) OVER w, (SELECT end_time_ns FROM last)) - time_ns AS duration_ns
 FROM changes
 WINDOW w AS (PARTITION BY cpu ORDER BY seq)
