@@ -8,5 +8,5 @@
 SELECT c.seq AS seq, r.entry_seq AS seq2,
        printf('%s called IoCallDriver(%s, IRP %d) at IRQL %d; it was entered at IRQL %d', r.routine, c.device, c.irp, c.irql, r.entry_irql) AS message
 FROM events c
-JOIN routine_runs r ON r.activation = c.activation
-WHERE c.kind = 'IrpCalled' AND r.kind = 'Dispatch' AND c.irql <> r.entry_irql
+CROSS JOIN routine_runs r ON r.activation = c.activation
+WHERE c.kind = 'IrpCalled' AND +r.kind = 'Dispatch' AND c.irql <> r.entry_irql

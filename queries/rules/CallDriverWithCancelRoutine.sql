@@ -7,6 +7,8 @@
 -- seq: the IrpCalled; seq2: the IoSetCancelRoutine that set it.
 SELECT c.seq AS seq, s.seq AS seq2,
        printf('%s passed IRP %d to %s with its cancel routine %s still set', coalesce(c.routine, 'kernel code'), c.irp, c.device, json_extract(s.detail, '$.routine')) AS message
-FROM events c
-JOIN events s ON s.seq = (SELECT max(x.seq) FROM events x WHERE x.irp = c.irp AND x.kind = 'CancelRoutineSet' AND x.seq < c.seq)
-WHERE c.kind = 'IrpCalled' AND json_extract(s.detail, '$.routine') IS NOT NULL
+FROM events s
+CROSS JOIN events c ON c.irp = s.irp AND +c.kind = 'IrpCalled' AND c.seq > s.seq
+WHERE s.kind = 'CancelRoutineSet' AND json_extract(s.detail, '$.routine') IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM events k WHERE k.irp = s.irp AND k.seq > s.seq AND k.seq < c.seq
+                    AND (+k.kind = 'CancelRoutineSet' OR (+k.kind = 'IrpCancelled' AND k.result = 1)))

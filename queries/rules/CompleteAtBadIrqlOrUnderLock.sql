@@ -11,7 +11,7 @@ FROM events c
 WHERE c.kind = 'IrpCompletionRequested' AND c.irql > 2
 UNION ALL
 SELECT c.seq, a.seq, printf('%s called IoCompleteRequest(IRP %d) holding spin lock %s', coalesce(c.routine, 'kernel code'), c.irp, a.lock)
-FROM events c
-JOIN events a ON a.activation = c.activation AND a.kind = 'SpinLockAcquired' AND a.seq < c.seq AND a.api NOT IN ('Interrupt', 'KeSynchronizeExecution')
-WHERE c.kind = 'IrpCompletionRequested' AND c.irql <= 2
+FROM events a
+CROSS JOIN events c ON c.activation = a.activation AND +c.kind = 'IrpCompletionRequested' AND c.seq > a.seq
+WHERE a.kind = 'SpinLockAcquired' AND a.api NOT IN ('Interrupt', 'KeSynchronizeExecution') AND c.irql <= 2
   AND NOT EXISTS (SELECT 1 FROM events x WHERE x.cpu = a.cpu AND x.seq > a.seq AND x.seq < c.seq AND x.kind = 'SpinLockReleased' AND x.lock = a.lock)

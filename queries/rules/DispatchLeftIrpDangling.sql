@@ -10,5 +10,5 @@ SELECT r.return_seq AS seq, r.entry_seq AS seq2,
               r.routine, irptrace_hex(r.status), r.irp) AS message
 FROM routine_runs r
 WHERE r.kind = 'Dispatch' AND r.return_seq IS NOT NULL AND r.status <> 0x103
-  AND NOT EXISTS (SELECT 1 FROM events c WHERE c.activation = r.activation AND c.kind = 'IrpCalled' AND c.irp = r.irp)
-  AND NOT EXISTS (SELECT 1 FROM events c WHERE c.irp = r.irp AND c.kind = 'IrpCompletionRequested' AND c.seq > r.entry_seq AND c.seq < r.return_seq)
+  AND r.passed_down_seq IS NULL AND r.completed_seq IS NULL
+  AND NOT EXISTS (SELECT 1 FROM events c WHERE c.irp = r.irp AND +c.kind = 'IrpCompletionRequested' AND c.seq > r.entry_seq AND c.seq < r.return_seq)

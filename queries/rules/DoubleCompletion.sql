@@ -13,8 +13,9 @@ SELECT c.seq AS seq, p.seq AS seq2,
               CASE WHEN EXISTS (SELECT 1 FROM events d WHERE d.irp = c.irp AND d.kind = 'IrpFreed' AND d.seq > p.seq AND d.seq < c.seq) THEN 'and freed since'
                    WHEN EXISTS (SELECT 1 FROM events d WHERE d.irp = c.irp AND d.kind = 'IrpCompleted' AND d.seq > p.seq AND d.seq < c.seq) THEN 'and that completion finished'
                    ELSE 'and taken back by another driver''s completion routine' END) AS message
-FROM events c
-JOIN events p ON p.seq = (SELECT max(x.seq) FROM events x WHERE x.irp = c.irp AND x.kind = 'IrpCompletionRequested' AND x.seq < c.seq)
-WHERE c.kind = 'IrpCompletionRequested'
+FROM irp_lifetimes l
+CROSS JOIN events c ON c.irp = l.irp AND +c.kind = 'IrpCompletionRequested'
+JOIN events p ON p.seq = (SELECT max(x.seq) FROM events x WHERE x.irp = c.irp AND +x.kind = 'IrpCompletionRequested' AND x.seq < c.seq)
+WHERE l.completion_requests > 1
   AND (EXISTS (SELECT 1 FROM events d WHERE d.irp = c.irp AND d.kind IN ('IrpCompleted', 'IrpFreed') AND d.seq > p.seq AND d.seq < c.seq)
        OR coalesce((SELECT w.driver FROM completion_walks w WHERE w.irp = c.irp AND w.walk_seq = p.seq AND w.mpr ORDER BY w.step DESC LIMIT 1), c.driver) <> c.driver)

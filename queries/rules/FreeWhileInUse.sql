@@ -13,4 +13,4 @@ FROM irp_lifetimes l
 JOIN events f ON f.seq = l.freed_seq
 WHERE l.freed_by = 'IoFreeIrp'
   AND (f.loc < l.stack_count
-       OR (SELECT json_extract(s.detail, '$.routine') FROM events s WHERE s.irp = l.irp AND s.kind = 'CancelRoutineSet' AND s.seq < f.seq ORDER BY s.seq DESC LIMIT 1) IS NOT NULL)
+       OR l.cancel_routine_sets > 0 AND (SELECT json_extract(s.detail, '$.routine') FROM events s WHERE s.irp = l.irp AND s.kind = 'CancelRoutineSet' AND s.seq < f.seq ORDER BY s.seq DESC LIMIT 1) IS NOT NULL)

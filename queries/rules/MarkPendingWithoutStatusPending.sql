@@ -5,9 +5,7 @@
 -- source: ddi:nf-wdm-iomarkirppending; SDV:MarkIrpPending; C9:0x23E
 --
 -- seq: the RoutineReturned; seq2: its IoMarkIrpPending.
-SELECT r.return_seq AS seq, min(m.seq) AS seq2,
+SELECT r.return_seq AS seq, r.marked_pending_seq AS seq2,
        printf('%s marked IRP %d pending but returned %s instead of STATUS_PENDING', r.routine, r.irp, irptrace_hex(r.status)) AS message
 FROM routine_runs r
-JOIN events m ON m.activation = r.activation AND m.kind = 'IrpMarkedPending' AND m.api = 'IoMarkIrpPending' AND m.irp = r.irp
-WHERE r.kind = 'Dispatch' AND r.return_seq IS NOT NULL AND r.status <> 0x103
-GROUP BY r.activation
+WHERE r.kind = 'Dispatch' AND r.return_seq IS NOT NULL AND r.status <> 0x103 AND r.marked_pending_seq IS NOT NULL

@@ -9,5 +9,6 @@ SELECT r.return_seq AS seq, r.entry_seq AS seq2,
        printf('%s returned STATUS_PENDING for IRP %d without marking it pending (IoMarkIrpPending) or passing it down', r.routine, r.irp) AS message
 FROM routine_runs r
 WHERE r.kind = 'Dispatch' AND r.status = 0x103
-  AND NOT EXISTS (SELECT 1 FROM events m WHERE m.activation = r.activation AND m.kind = 'IrpMarkedPending' AND m.irp = r.irp)
-  AND NOT EXISTS (SELECT 1 FROM events c WHERE c.activation = r.activation AND c.kind = 'IrpCallReturned' AND c.irp = r.irp AND c.status = 0x103)
+  AND r.marked_pending_seq IS NULL
+  AND NOT EXISTS (SELECT 1 FROM events m WHERE m.activation = r.activation AND +m.kind = 'IrpMarkedPending' AND m.irp = r.irp)
+  AND r.call_status IS NOT 0x103
