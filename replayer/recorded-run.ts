@@ -15,7 +15,11 @@ export interface RecordedRun {
   readonly file: string | null;
 }
 
-/** Loads a scenario module by file path (the default: a dynamic import, fresh each time). */
+/**
+ * Loads a scenario module by file path. The default is a plain dynamic import: in a process that
+ * already imported the file, ES modules are cached, so a re-verification after editing it needs a
+ * loader that defeats the cache (the CLI runs each verification in a fresh process).
+ */
 export type ScenarioFileLoader = (path: string) => Promise<unknown>;
 
 const FILE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
@@ -45,7 +49,7 @@ export function recordedRun(path: string, facts: SessionFacts): RecordedRun {
  * as is; a relative one from the working directory, then from the trace's directory). A scenario
  * that no longer loads is a ScenarioUnavailableError saying why.
  */
-export async function loadRecordedScenario(tracePath: string, run: RecordedRun, load: ScenarioFileLoader = importFresh): Promise<ScenarioDefinition> {
+export async function loadRecordedScenario(tracePath: string, run: RecordedRun, load: ScenarioFileLoader = importFile): Promise<ScenarioDefinition> {
   if (run.file === null) {
     const builtin = findBuiltin(run.scenario);
     if (builtin === undefined) throw new ScenarioUnavailableError(tracePath, `"${run.scenario}"`, 'is not a built-in scenario of this irptrace (and the trace names no scenario file)');
@@ -77,8 +81,7 @@ function numberOr(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
 
-/** A dynamic import that sees the file as it is now (a query defeats the module cache). */
-function importFresh(path: string): Promise<unknown> {
-  const stat = statSync(path);
-  return import(`${pathToFileURL(path).href}?mtime=${stat.mtimeMs}`);
+function importFile(path: string): Promise<unknown> {
+  // No cache-busting query: tsx (and the CLI's resolve hook) recognise a .ts module by its URL's ending.
+  return import(pathToFileURL(path).href);
 }
