@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Simulation } from '../model/index.js';
@@ -24,6 +24,10 @@ export interface QueriesBench {
   readonly rulesSeconds: number;
   /** open + rules: what `irptrace check` costs beyond start-up. */
   readonly packSeconds: number;
+  /** CPU seconds of open + rules (steadier than wall time on a shared machine). */
+  readonly packCpuSeconds: number;
+  /** The machine's 1-minute load average when the pack ran. */
+  readonly load: number;
   /** Rules by time, slowest first. */
   readonly slowest: readonly RuleTiming[];
   /** Rules whose plan scans the events table inside a correlated subquery (once per outer row). */
@@ -40,12 +44,14 @@ export async function benchQueries(events = 1_000_000, options: { seed?: number;
     const recordSeconds = (performance.now() - t0) / 1000;
 
     const rules = loadRules();
+    const cpu0 = process.cpuUsage();
     const t1 = performance.now();
     const trace = await TraceQuery.open(`${out}.sqlite`, { materialize: viewsUsedBy(rules.map((r) => r.sql)) });
     try {
       const t2 = performance.now();
       const { findings, timings } = runRules(trace, rules);
       const t3 = performance.now();
+      const cpu = process.cpuUsage(cpu0);
       return {
         events: recorded.end.eventCount,
         rules: rules.length,
@@ -54,6 +60,8 @@ export async function benchQueries(events = 1_000_000, options: { seed?: number;
         openSeconds: (t2 - t1) / 1000,
         rulesSeconds: (t3 - t2) / 1000,
         packSeconds: (t3 - t1) / 1000,
+        packCpuSeconds: (cpu.user + cpu.system) / 1e6,
+        load: loadavg()[0] ?? 0,
         slowest: [...timings].sort((a, b) => b.ms - a.ms),
         scansPerRow: rules.filter((r) => scansPerRow(trace, r.sql)).map((r) => r.id),
       };
@@ -85,7 +93,7 @@ export function scansPerRow(trace: TraceQuery, sql: string): boolean {
 export function formatQueriesBench(b: QueriesBench): string {
   const lines = [
     `rule pack over a ${b.events.toLocaleString('en-US')}-event demo trace (${b.rules} rules, ${b.findings} findings)`,
-    `  pack: ${b.packSeconds.toFixed(2)} s (open + views ${b.openSeconds.toFixed(2)} s, rules ${b.rulesSeconds.toFixed(2)} s; target < 2 s); recording took ${b.recordSeconds.toFixed(1)} s`,
+    `  pack: ${b.packSeconds.toFixed(2)} s wall, ${b.packCpuSeconds.toFixed(2)} s CPU (open + views ${b.openSeconds.toFixed(2)} s, rules ${b.rulesSeconds.toFixed(2)} s; target < 2 s); load average ${b.load.toFixed(1)}; recording took ${b.recordSeconds.toFixed(1)} s`,
     `  slowest rules: ${b.slowest.slice(0, 5).map((t) => `${t.rule} ${t.ms.toFixed(0)} ms`).join(', ')}`,
     `  rules scanning events once per row: ${b.scansPerRow.length === 0 ? 'none' : b.scansPerRow.join(', ')}`,
   ];
