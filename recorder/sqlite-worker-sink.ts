@@ -19,7 +19,7 @@ export interface SqliteWorkerSinkOptions extends SqlitePlanOptions {
    * being gathered; 1 lets the thread write one batch while the simulation produces the next.
    */
   readonly maxInFlight?: number;
-  /** Longest wait for the thread to make progress before giving up on it (ms). */
+  /** Longest wait for the thread to commit a batch before giving up on it (ms); finishing has no limit. */
   readonly stallTimeoutMs?: number;
 }
 
@@ -85,7 +85,8 @@ export class SqliteWorkerSink implements TraceSink {
     this.flush();
     this.ended = true;
     this.worker.postMessage({ op: 'finish', endParams: endSessionParams(this.plan, end) });
-    this.waitFor(() => Atomics.load(this.control, STATE) !== READY, STATE);
+    // Building the indexes reports no progress and takes seconds per million events: no stall limit.
+    this.waitFor(() => Atomics.load(this.control, STATE) !== READY, STATE, false, Infinity);
     if (Atomics.load(this.control, STATE) !== FINISHED) this.check();
   }
 
@@ -119,8 +120,8 @@ export class SqliteWorkerSink implements TraceSink {
     throw writeFailure(this.path, error, opening);
   }
 
-  /** Blocks until `done()` or the thread fails; a thread silent for `stallTimeoutMs` is an error. */
-  private waitFor(done: () => boolean, index: number, opening = false): void {
+  /** Blocks until `done()` or the thread fails; a thread silent for `stallMs` is an error. */
+  private waitFor(done: () => boolean, index: number, opening = false, stallMs = this.stallTimeoutMs): void {
     let last = Atomics.load(this.control, index);
     let since = performance.now();
     while (!done()) {
@@ -130,7 +131,7 @@ export class SqliteWorkerSink implements TraceSink {
       if (now !== last) {
         last = now;
         since = performance.now();
-      } else if (performance.now() - since > this.stallTimeoutMs) {
+      } else if (performance.now() - since > stallMs) {
         throw new TraceWriteError(this.path, new Error('the SQLite writer thread stopped making progress'));
       }
     }
