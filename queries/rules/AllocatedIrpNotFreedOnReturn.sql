@@ -10,11 +10,10 @@ SELECT r.return_seq AS seq, c.seq AS seq2, child.allocated_seq AS seq3,
        printf('%s completed IRP %d and returned while IRP %d (allocated for it by %s with %s) was %s',
               r.routine, c.irp, child.irp, child.allocated_by_routine, child.api,
               CASE WHEN child.freed_seq IS NULL THEN 'never freed' ELSE 'freed only later, at seq ' || child.freed_seq END) AS message
-FROM events c
+FROM irp_lifetimes child
+CROSS JOIN events c ON c.irp = child.parent_irp AND +c.kind = 'IrpCompletionRequested'
 JOIN routine_runs r ON r.activation = c.activation
-JOIN irp_lifetimes child ON child.parent_irp = c.irp
-WHERE c.kind = 'IrpCompletionRequested'
-  AND r.return_seq IS NOT NULL
+WHERE r.return_seq IS NOT NULL
   AND child.api IN ('IoAllocateIrp', 'IoBuildAsynchronousFsdRequest')
   AND child.allocated_seq < c.seq
   AND (child.freed_seq IS NULL OR child.freed_seq > r.return_seq)

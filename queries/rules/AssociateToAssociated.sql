@@ -8,6 +8,7 @@
 SELECT a.seq AS seq, m.allocated_seq AS seq2,
        printf('%s made IRP %d an associated IRP of IRP %d, which is itself associated with IRP %d',
               coalesce(a.routine, 'kernel code'), a.irp, a.master, m.master) AS message
-FROM events a
+FROM irp_lifetimes l
+CROSS JOIN events a ON a.seq = l.allocated_seq
 JOIN irp_lifetimes m ON m.irp = a.master
-WHERE a.kind = 'IrpAllocated' AND a.api = 'IoMakeAssociatedIrp' AND m.api = 'IoMakeAssociatedIrp'
+WHERE l.api = 'IoMakeAssociatedIrp' AND m.api = 'IoMakeAssociatedIrp'

@@ -8,6 +8,7 @@
 SELECT a.seq AS seq, m.allocated_seq AS seq2,
        printf('%s made associated IRP %d for IRP %d, a buffered I/O request (flags 0x%x include IRP_BUFFERED_IO)',
               coalesce(a.routine, 'kernel code'), a.irp, a.master, m.flags) AS message
-FROM events a
+FROM irp_lifetimes l
+CROSS JOIN events a ON a.seq = l.allocated_seq
 JOIN irp_lifetimes m ON m.irp = a.master
-WHERE a.kind = 'IrpAllocated' AND a.api = 'IoMakeAssociatedIrp' AND (m.flags & 0x10) <> 0
+WHERE l.api = 'IoMakeAssociatedIrp' AND (m.flags & 0x10) <> 0

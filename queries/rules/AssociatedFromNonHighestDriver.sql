@@ -10,8 +10,9 @@
 SELECT a.seq AS seq, c.seq AS seq2,
        printf('%s (driver %s) made associated IRP %d for IRP %d, which it received from %s (driver %s): it is not the highest-level driver',
               r.routine, r.driver, a.irp, a.master, c.routine, c.driver) AS message
-FROM events a
+FROM irp_lifetimes l
+CROSS JOIN events a ON a.seq = l.allocated_seq
 CROSS JOIN routine_runs r ON r.activation = a.activation
 JOIN events c ON c.seq = (SELECT max(x.seq) FROM events x WHERE x.irp = r.irp AND x.kind = 'IrpCalled' AND x.seq < r.entry_seq)
-WHERE a.kind = 'IrpAllocated' AND a.api = 'IoMakeAssociatedIrp'
-  AND +r.kind = 'Dispatch' AND r.irp = a.master AND c.activation IS NOT NULL
+WHERE l.api = 'IoMakeAssociatedIrp'
+  AND +r.kind = 'Dispatch' AND +r.irp = a.master AND c.activation IS NOT NULL

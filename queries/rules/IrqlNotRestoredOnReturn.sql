@@ -10,5 +10,5 @@ SELECT r.return_seq AS seq, r.entry_seq AS seq2,
               CASE WHEN r.kind = 'Dpc' THEN 2 ELSE r.entry_irql END) AS message
 FROM routine_runs r
 WHERE r.return_seq IS NOT NULL
-  AND ((r.kind IN ('Dispatch', 'Completion', 'Isr', 'StartIo', 'DriverEntry', 'AddDevice') AND r.return_irql <> r.entry_irql)
-       OR (r.kind = 'Dpc' AND r.return_irql <> 2))
+  AND ((+r.kind IN ('Dispatch', 'Completion', 'Isr', 'StartIo', 'DriverEntry', 'AddDevice') AND r.return_irql <> r.entry_irql)
+       OR (+r.kind = 'Dpc' AND r.return_irql <> 2))

@@ -9,9 +9,8 @@ SELECT c.seq AS seq, child.allocated_seq AS seq2, child.freed_seq AS seq3,
        printf('%s completed IRP %d while IRP %d, which %s allocated for it with %s, was still allocated (%s)',
               coalesce(c.routine, 'the I/O manager'), c.irp, child.irp, child.allocated_by_routine, child.api,
               CASE WHEN child.freed_seq IS NULL THEN 'never freed' ELSE 'freed at seq ' || child.freed_seq END) AS message
-FROM events c
-JOIN irp_lifetimes child ON child.parent_irp = c.irp
-WHERE c.kind = 'IrpCompletionRequested'
-  AND child.api IN ('IoAllocateIrp', 'IoBuildAsynchronousFsdRequest')
-  AND child.allocated_seq < c.seq
+FROM irp_lifetimes child
+CROSS JOIN events c ON c.irp = child.parent_irp AND +c.kind = 'IrpCompletionRequested'
+WHERE child.api IN ('IoAllocateIrp', 'IoBuildAsynchronousFsdRequest')
+  AND c.seq > child.allocated_seq
   AND (child.freed_seq IS NULL OR child.freed_seq > c.seq)

@@ -4,13 +4,11 @@
 -- checks: "If the new IRQL is less than the current IRQL, a bug check occurs."
 -- source: ddi:nf-wdm-keraiseirql; C4:0x30
 --
--- seq: the bug check (or an IrqlRaised that lowered); seq2: the calling routine's RoutineEntered.
+-- The simulator stops the machine (bug check IRQL_NOT_GREATER_OR_EQUAL) before such a raise happens,
+-- so the bug check is what the trace shows.
+-- seq: the bug check; seq2: the calling routine's RoutineEntered.
 SELECT b.seq AS seq, b.activation AS seq2,
        printf('%s called KeRaiseIrql(%s) at IRQL %s', coalesce(b.routine, 'kernel code'),
               json_extract(b.detail, '$.requested'), json_extract(b.detail, '$.current')) AS message
 FROM events b
 WHERE b.kind = 'Bugcheck' AND b.api = 'IRQL_NOT_GREATER_OR_EQUAL' AND json_extract(b.detail, '$.api') IS NULL
-UNION ALL
-SELECT r.seq, r.activation, printf('%s raised from IRQL %d to the lower IRQL %d with %s', coalesce(r.routine, 'kernel code'), r.irql, r.new_irql, r.api)
-FROM events r
-WHERE r.kind = 'IrqlRaised' AND r.new_irql < r.irql
