@@ -6,7 +6,7 @@
 --
 -- seq: the DpcQueued that was dropped; seq2: the DpcQueued whose arguments the pending DPC carries.
 SELECT d.seq AS seq,
-       (SELECT max(q.queued_seq) FROM dpc_runs q WHERE q.dpc = d.dpc AND q.inserted = 1 AND q.queued_seq < d.seq) AS seq2,
+       (SELECT max(q.seq) FROM events q WHERE q.kind = 'DpcQueued' AND q.seq < d.seq AND q.result = 1 AND q.dpc = d.dpc) AS seq2,
        printf('%s queued %s while it was already queued: its arguments%s were dropped',
               coalesce(d.routine, 'kernel code'), d.dpc, coalesce(' (IRP ' || d.irp || ')', '')) AS message
 FROM events d

@@ -6,7 +6,7 @@
 --
 -- seq: the DPC routine's RoutineEntered; seq2: its RoutineReturned; seq3: the DpcQueued that led to it.
 SELECT r.entry_seq AS seq, r.return_seq AS seq2,
-       (SELECT d.queued_seq FROM dpc_runs d WHERE d.activation = r.activation) AS seq3,
+       (SELECT max(q.seq) FROM events q WHERE q.kind = 'DpcQueued' AND q.seq < r.entry_seq AND q.result = 1 AND q.dpc = r.dpc) AS seq3,
        printf('%s ran %.1f µs (guidance: at most 100 µs)', r.routine, r.duration_ns / 1000.0) AS message
 FROM routine_runs r
 WHERE r.kind = 'Dpc' AND r.duration_ns > 100000

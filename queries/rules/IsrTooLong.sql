@@ -5,7 +5,7 @@
 -- source: devtest/example-15--measuring-dpc-isr-time; k:writing-an-isr
 --
 -- seq: the ISR's RoutineEntered; seq2: its RoutineReturned.
-SELECT i.entry_seq AS seq, i.return_seq AS seq2,
-       printf('%s ran %.1f µs (guidance: at most 25 µs)', i.routine, i.duration_ns / 1000.0) AS message
-FROM isr_runs i
-WHERE i.duration_ns > 25000
+SELECT r.entry_seq AS seq, r.return_seq AS seq2,
+       printf('%s ran %.1f µs (guidance: at most 25 µs)', r.routine, r.duration_ns / 1000.0) AS message
+FROM routine_runs r
+WHERE r.kind = 'Isr' AND r.duration_ns > 25000
