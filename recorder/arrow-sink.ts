@@ -130,6 +130,11 @@ export class ArrowSink implements TraceSink {
 
   private drain(): void {
     if (this.queue.size > 0) writeAll(this.io, this.fd, this.queue.take());
+    // The writer notes every message's position for the IPC *file* footer, which a stream never
+    // writes: drop them so that memory does not grow with the run.
+    const blocks = this.writer as unknown as { _recordBatchBlocks?: unknown; _dictionaryBlocks?: unknown };
+    if (Array.isArray(blocks._recordBatchBlocks)) blocks._recordBatchBlocks.length = 0;
+    if (Array.isArray(blocks._dictionaryBlocks)) blocks._dictionaryBlocks.length = 0;
   }
 }
 
