@@ -50,7 +50,7 @@ export class TraceQuery {
 
   static async open(path: string, options: OpenOptions = {}): Promise<TraceQuery> {
     const format = detectFormat(path);
-    const db = format === 'sqlite' ? openReadOnly(path) : await loadArrow(path);
+    const db = format === 'sqlite' ? withIndexes(openReadOnly(path)) : await loadArrow(path);
     try {
       // Reading only: map the file instead of copying pages, keep a large page cache, and keep the
       // TEMP schema (views materialized for the rule pack) in memory.
@@ -117,6 +117,20 @@ function openReadOnly(path: string): Database.Database {
     if (error instanceof TraceFormatError || error instanceof TraceVersionError) throw error;
     throw new TraceFormatError(path, 'not a readable SQLite trace', error);
   }
+}
+
+/**
+ * A trace left by a killed recording has no secondary indexes, and a read-only connection cannot add
+ * them: such a trace is copied into memory and indexed there (the file stays untouched).
+ */
+function withIndexes(db: Database.Database): Database.Database {
+  const present = new Set((db.pragma('index_list(events)') as { name: string }[]).map((i) => i.name));
+  const missing = INDEX_DDL.filter((sql) => !present.has(/INDEX IF NOT EXISTS (\w+)/.exec(sql)?.[1] ?? ''));
+  if (missing.length === 0) return db;
+  const copy = new Database(db.serialize());
+  db.close();
+  for (const sql of missing) copy.exec(sql);
+  return copy;
 }
 
 const ROWS_PER_INSERT = 32;

@@ -1,8 +1,9 @@
 // The query engine: read-only connections, refused writes, SQLite's errors with a caret, Arrow traces
 // answering exactly like SQLite ones, the views, and the rule loader.
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBuiltin } from '../../scenarios/index.js';
 import {
@@ -77,6 +78,27 @@ describe('read-only', () => {
     t.query('SELECT count(*) FROM irp_lifetimes');
     t.close();
     expect(readFileSync(`${prefix}.sqlite`).equals(before)).toBe(true);
+  });
+
+  it('a trace without indexes (a killed recording) is indexed in memory, not in the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'irptrace-noindex-'));
+    try {
+      const path = join(dir, 'killed.sqlite');
+      copyFileSync(`${buggy}.sqlite`, path);
+      const writable = new Database(path);
+      for (const name of ['events_irp', 'events_kind', 'events_activation', 'events_cpu_seq']) writable.exec(`DROP INDEX ${name}`);
+      writable.close();
+      const before = readFileSync(path);
+      const t = await TraceQuery.open(path);
+      expect(t.query("SELECT count(*) FROM pragma_index_list('events')").rows).toEqual([[4]]);
+      t.close();
+      const fromCopy = await checkTrace(path);
+      const fromOriginal = await checkTrace(`${buggy}.sqlite`);
+      expect(fromCopy.findings.map((f) => f.message)).toEqual(fromOriginal.findings.map((f) => f.message));
+      expect(readFileSync(path).equals(before)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
