@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { TraceExistsError, TraceUnwritableError } from './errors.js';
 
 /** The file formats a run can be recorded in. */
@@ -65,10 +65,23 @@ export function prepareOutput(paths: TracePaths, force: boolean): void {
     throw new TraceUnwritableError(first, error);
   }
   try {
-    mkdirSync(dirname(first), { recursive: true });
+    makeDirectories(dirname(first));
   } catch (error) {
     throw new TraceUnwritableError(first, error);
   }
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node's `mkdirSync(dir, { recursive: true })` never returns for
+ * some paths it cannot create (under /proc, it retries forever).
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) mkdirSync(d);
 }
 
 /** Deletes a recording's files (after a failure); never throws. */

@@ -75,6 +75,13 @@ describe('an output path that cannot be written', () => {
     expect(readFileSync(file, 'utf8')).toBe('not a directory');
   });
 
+  it('in a directory that cannot be created', async () => {
+    // Node's own recursive mkdir spins forever on this one.
+    const error = await failure(recordRun(sim(), { out: '/proc/irptrace-cannot-be-here/deeper/run' }));
+    expect(error).toBeInstanceOf(TraceUnwritableError);
+    expect(error.message).toBe('cannot write a trace at /proc/irptrace-cannot-be-here/deeper/run.sqlite: no such file or directory');
+  });
+
   it('with a file name the file system refuses', async () => {
     const dir = join(tmp.dir, 'long');
     const error = await failure(recordRun(sim(), { out: join(dir, 'x'.repeat(300)) }));
