@@ -2,9 +2,8 @@ import type { TraceEvent } from '../model/index.js';
 
 /**
  * One record batch of an Arrow trace as typed-array views over its body (performance-notes §2.4:
- * read columns, not rows), and the events assembled from them. A BlockDecoder first runs one tight
- * loop per column into typed scratch arrays, then assembles rows: each event is built once, with
- * its fields in the simulator's order (one hidden class, as the simulator's own events).
+ * read columns, not rows), and the events built from them by a RowReader: each event once, with its
+ * fields in the simulator's order (one hidden class, as the simulator's own events).
  */
 
 /** An integer column: 32-bit values, or 64-bit ones as (low, high) 32-bit word pairs. */
@@ -83,123 +82,167 @@ export function isAscii(bytes: Uint8Array): boolean {
   return true;
 }
 
-/** Integer columns (table order) and string columns of the `events` table, by position. */
-const INT_AT = [0, 1, 2, 3, 5, 9, 10, 12, 13, 14, 17, 18, 21] as const;
-const TEXT_AT = [4, 6, 7, 8, 11, 15, 16, 19, 20, 22] as const;
-const DETAIL = 8;
-const HASH = 9;
-
 /** A mutable event for folding: filled in place row after row (`reduce` keeps no event). */
 export type MutableEvent = { -readonly [K in keyof TraceEvent]: TraceEvent[K] };
 
+/** How the recorder lays the `events` columns out in Arrow (recorder/arrow-schema.ts), in table order. */
+export const ROW_LAYOUT = Object.freeze([
+  'int64', 'int64', 'int32', 'int32', 'dict', 'int64', 'dict', 'dict', 'dict', 'int64', 'int64', 'dict',
+  'int32', 'int64', 'int32', 'dict', 'dict', 'int32', 'int64', 'dict', 'utf8', 'int32', 'utf8',
+] as const);
+
+const NONE: Uint8Array = new Uint8Array(0);
+const NO_WORDS: Int32Array = new Int32Array(0);
+const NO_CODES: Int16Array = new Int16Array(0);
+const NO_STRINGS: readonly string[] = [];
+
 /**
- * Decodes rows of a ColumnBlock. `decode(block, from, to)` runs one loop per column into reused
- * typed arrays (integers as float64, NaN for NULL; strings as indices into a per-column table, -1
- * for NULL); `event(k)` then builds row `from + k` as a new object, `fill(e, k)` writes it into an
- * existing one. One decoder per reader: the scratch arrays are reused from batch to batch.
+ * Reads rows of a record batch laid out as ROW_LAYOUT: each column's typed arrays are held in a
+ * field of their own (one shape, no per-cell dispatch), integers are read from 32-bit words (small
+ * integers stay small integers, no boxed doubles), strings come from the dictionaries or one
+ * latin1 decoding of the batch's `detail` and `hash` bytes. `set(block)` once per batch, then
+ * `event(i)` builds row `i` as a new (unfrozen) event and `fill(e, i)` writes it into the fold's
+ * flyweight (all but the hash, which the fold never reads).
  */
-export class BlockDecoder {
-  private capacity = 0;
-  private ints: Float64Array[] = [];
-  private codes: Int32Array[] = [];
-  /** Per dictionary column, the strings its codes index. */
-  private tables: (readonly string[])[] = TEXT_AT.map(() => []);
-  /** The plain (non-dictionary) string columns, `detail` and `hash`, read row by row when asked. */
-  private detail: Utf8Column | DictColumn | null = null;
-  private hash: Utf8Column | DictColumn | null = null;
-  private from = 0;
-  length = 0;
+export class RowReader {
+  private w0 = NO_WORDS; private w1 = NO_WORDS;
+  private w2 = NO_WORDS; private v2 = NONE; private w3 = NO_WORDS; private v3 = NONE;
+  private k4 = NO_CODES; private s4 = NO_STRINGS;
+  private w5 = NO_WORDS; private v5 = NONE;
+  private k6 = NO_CODES; private s6 = NO_STRINGS; private v6 = NONE;
+  private k7 = NO_CODES; private s7 = NO_STRINGS; private v7 = NONE;
+  private k8 = NO_CODES; private s8 = NO_STRINGS; private v8 = NONE;
+  private w9 = NO_WORDS; private v9 = NONE; private w10 = NO_WORDS; private v10 = NONE;
+  private k11 = NO_CODES; private s11 = NO_STRINGS; private v11 = NONE;
+  private w12 = NO_WORDS; private v12 = NONE; private w13 = NO_WORDS; private v13 = NONE; private w14 = NO_WORDS; private v14 = NONE;
+  private k15 = NO_CODES; private s15 = NO_STRINGS; private v15 = NONE;
+  private k16 = NO_CODES; private s16 = NO_STRINGS; private v16 = NONE;
+  private w17 = NO_WORDS; private v17 = NONE; private w18 = NO_WORDS; private v18 = NONE;
+  private k19 = NO_CODES; private s19 = NO_STRINGS; private v19 = NONE;
+  private o20 = NO_WORDS; private t20 = ''; private b20: Buffer | null = null; private v20 = NONE;
+  private w21 = NO_WORDS; private v21 = NONE;
+  private o22 = NO_WORDS; private t22 = '';
 
-  decode(block: ColumnBlock, from: number, to: number): void {
-    const n = to - from;
-    if (n > this.capacity) {
-      this.capacity = Math.max(n, 4096);
-      this.ints = INT_AT.map(() => new Float64Array(this.capacity));
-      this.codes = TEXT_AT.slice(0, DETAIL).map(() => new Int32Array(this.capacity));
-    }
-    this.length = n;
-    this.from = from;
-    const columns = block.columns;
-    for (let c = 0; c < INT_AT.length; c++) decodeInts(columns[INT_AT[c]!] as IntColumn, from, to, this.ints[c]!);
-    // kind … api are dictionary columns; detail and hash are plain (arrow-file.ts checks the schema).
-    for (let c = 0; c < DETAIL; c++) {
-      const column = columns[TEXT_AT[c]!] as DictColumn;
-      decodeCodes(column, from, to, this.codes[c]!);
-      this.tables[c] = column.strings;
-    }
-    this.detail = columns[TEXT_AT[DETAIL]] as Utf8Column;
-    this.hash = columns[TEXT_AT[HASH]] as Utf8Column;
+  /** Whether a batch's columns are laid out as this reader expects. */
+  static fits(block: ColumnBlock): boolean {
+    return block.columns.length === ROW_LAYOUT.length && block.columns.every((c, i) => {
+      const want = ROW_LAYOUT[i];
+      return c.type === 'int' ? want === (c.wide ? 'int64' : 'int32') : c.type === want;
+    });
   }
 
-  /** `detail` of row `k`. */
-  detailAt(k: number): string | null {
-    return textAt(this.detail!, this.from + k);
+  set(block: ColumnBlock): void {
+    const c = block.columns;
+    const int = (i: number): IntColumn => c[i] as IntColumn;
+    const dict = (i: number): DictColumn => c[i] as DictColumn;
+    const valid = (i: number): Uint8Array => c[i]!.valid ?? NONE;
+    this.w0 = int(0).words; this.w1 = int(1).words;
+    this.w2 = int(2).words; this.v2 = valid(2); this.w3 = int(3).words; this.v3 = valid(3);
+    this.k4 = dict(4).indices; this.s4 = dict(4).strings;
+    this.w5 = int(5).words; this.v5 = valid(5);
+    this.k6 = dict(6).indices; this.s6 = dict(6).strings; this.v6 = valid(6);
+    this.k7 = dict(7).indices; this.s7 = dict(7).strings; this.v7 = valid(7);
+    this.k8 = dict(8).indices; this.s8 = dict(8).strings; this.v8 = valid(8);
+    this.w9 = int(9).words; this.v9 = valid(9); this.w10 = int(10).words; this.v10 = valid(10);
+    this.k11 = dict(11).indices; this.s11 = dict(11).strings; this.v11 = valid(11);
+    this.w12 = int(12).words; this.v12 = valid(12); this.w13 = int(13).words; this.v13 = valid(13); this.w14 = int(14).words; this.v14 = valid(14);
+    this.k15 = dict(15).indices; this.s15 = dict(15).strings; this.v15 = valid(15);
+    this.k16 = dict(16).indices; this.s16 = dict(16).strings; this.v16 = valid(16);
+    this.w17 = int(17).words; this.v17 = valid(17); this.w18 = int(18).words; this.v18 = valid(18);
+    this.k19 = dict(19).indices; this.s19 = dict(19).strings; this.v19 = valid(19);
+    const detail = c[20] as Utf8Column;
+    this.o20 = detail.offsets; this.t20 = detail.text ?? ''; this.b20 = detail.text === null ? detail.bytes : null; this.v20 = valid(20);
+    this.w21 = int(21).words; this.v21 = valid(21);
+    const hash = c[22] as Utf8Column;
+    this.o22 = hash.offsets; this.t22 = hash.text ?? hash.bytes.toString('utf8');
   }
 
-  /** `hash` of row `k`. */
-  hashAt(k: number): string {
-    return textAt(this.hash!, this.from + k)!;
-  }
-
-  /** Row `k` of the decoded range as a new (unfrozen) event. */
-  event(k: number): TraceEvent {
-    const i = this.ints;
-    const c = this.codes;
-    const t = this.tables;
+  event(i: number): TraceEvent {
+    // Written out column by column (no helper calls): V8 stops inlining helpers in a method this long.
+    let h: number;
+    let v: Uint8Array;
     return {
-      seq: i[0]![k]!,
-      timeNs: i[1]![k]!,
-      cpu: num(i[2]![k]!),
-      irql: num(i[3]![k]!),
-      kind: str(t[0]!, c[0]![k]!),
-      activation: num(i[4]![k]!),
-      routine: str(t[1]!, c[1]![k]!),
-      driver: str(t[2]!, c[2]![k]!),
-      device: str(t[3]!, c[3]![k]!),
-      irp: num(i[5]![k]!),
-      master: num(i[6]![k]!),
-      major: str(t[4]!, c[4]![k]!),
-      loc: num(i[7]![k]!),
-      status: num(i[8]![k]!),
-      newIrql: num(i[9]![k]!),
-      dpc: str(t[5]!, c[5]![k]!),
-      lock: str(t[6]!, c[6]![k]!),
-      vector: num(i[10]![k]!),
-      result: num(i[11]![k]!),
-      api: str(t[7]!, c[7]![k]!),
-      detail: this.detailAt(k),
-      thread: num(i[12]![k]!),
-      hash: this.hashAt(k),
+      seq: ((h = this.w0[2 * i + 1]!) === 0 ? this.w0[2 * i]! >>> 0 : h * TWO_32 + (this.w0[2 * i]! >>> 0)),
+      timeNs: ((h = this.w1[2 * i + 1]!) === 0 ? this.w1[2 * i]! >>> 0 : h * TWO_32 + (this.w1[2 * i]! >>> 0)),
+      cpu: ((v = this.v2).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w2[i]! : null),
+      irql: ((v = this.v3).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w3[i]! : null),
+      kind: this.s4[this.k4[i]!]!,
+      activation: ((v = this.v5).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? ((h = this.w5[2 * i + 1]!) === 0 ? this.w5[2 * i]! >>> 0 : h * TWO_32 + (this.w5[2 * i]! >>> 0)) : null),
+      routine: ((v = this.v6).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s6[this.k6[i]!]! : null),
+      driver: ((v = this.v7).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s7[this.k7[i]!]! : null),
+      device: ((v = this.v8).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s8[this.k8[i]!]! : null),
+      irp: ((v = this.v9).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? ((h = this.w9[2 * i + 1]!) === 0 ? this.w9[2 * i]! >>> 0 : h * TWO_32 + (this.w9[2 * i]! >>> 0)) : null),
+      master: ((v = this.v10).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? ((h = this.w10[2 * i + 1]!) === 0 ? this.w10[2 * i]! >>> 0 : h * TWO_32 + (this.w10[2 * i]! >>> 0)) : null),
+      major: ((v = this.v11).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s11[this.k11[i]!]! : null),
+      loc: ((v = this.v12).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w12[i]! : null),
+      status: ((v = this.v13).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? ((h = this.w13[2 * i + 1]!) === 0 ? this.w13[2 * i]! >>> 0 : h * TWO_32 + (this.w13[2 * i]! >>> 0)) : null),
+      newIrql: ((v = this.v14).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w14[i]! : null),
+      dpc: ((v = this.v15).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s15[this.k15[i]!]! : null),
+      lock: ((v = this.v16).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s16[this.k16[i]!]! : null),
+      vector: ((v = this.v17).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w17[i]! : null),
+      result: ((v = this.v18).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? ((h = this.w18[2 * i + 1]!) === 0 ? this.w18[2 * i]! >>> 0 : h * TWO_32 + (this.w18[2 * i]! >>> 0)) : null),
+      api: ((v = this.v19).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s19[this.k19[i]!]! : null),
+      detail: ((v = this.v20).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.detail(i) : null),
+      thread: ((v = this.v21).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w21[i]! : null),
+      hash: this.t22.slice(this.o22[i]!, this.o22[i + 1]!),
     } as TraceEvent;
   }
 
-  /** Row `k` written into `e` (the fold's flyweight), but for `hash`, which the fold never reads. */
-  fill(e: MutableEvent, k: number): void {
-    const i = this.ints;
-    const c = this.codes;
-    const t = this.tables;
-    e.seq = i[0]![k]! as TraceEvent['seq'];
-    e.timeNs = i[1]![k]!;
-    e.cpu = num(i[2]![k]!);
-    e.irql = num(i[3]![k]!);
-    e.kind = str(t[0]!, c[0]![k]!) as TraceEvent['kind'];
-    e.activation = num(i[4]![k]!) as TraceEvent['activation'];
-    e.routine = str(t[1]!, c[1]![k]!);
-    e.driver = str(t[2]!, c[2]![k]!);
-    e.device = str(t[3]!, c[3]![k]!);
-    e.irp = num(i[5]![k]!) as TraceEvent['irp'];
-    e.master = num(i[6]![k]!) as TraceEvent['master'];
-    e.major = str(t[4]!, c[4]![k]!);
-    e.loc = num(i[7]![k]!);
-    e.status = num(i[8]![k]!);
-    e.newIrql = num(i[9]![k]!);
-    e.dpc = str(t[5]!, c[5]![k]!);
-    e.lock = str(t[6]!, c[6]![k]!);
-    e.vector = num(i[10]![k]!);
-    e.result = num(i[11]![k]!);
-    e.api = str(t[7]!, c[7]![k]!) as TraceEvent['api'];
-    e.detail = this.detailAt(k) as TraceEvent['detail'];
-    e.thread = num(i[12]![k]!);
+  fill(e: MutableEvent, i: number): void {
+    let h: number;
+    let v: Uint8Array;
+    e.seq = ((h = this.w0[2 * i + 1]!) === 0 ? this.w0[2 * i]! >>> 0 : h * TWO_32 + (this.w0[2 * i]! >>> 0)) as TraceEvent['seq'];
+    e.timeNs = ((h = this.w1[2 * i + 1]!) === 0 ? this.w1[2 * i]! >>> 0 : h * TWO_32 + (this.w1[2 * i]! >>> 0));
+    e.cpu = ((v = this.v2).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w2[i]! : null);
+    e.irql = ((v = this.v3).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w3[i]! : null);
+    e.kind = this.s4[this.k4[i]!]! as TraceEvent['kind'];
+    e.activation = ((v = this.v5).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? ((h = this.w5[2 * i + 1]!) === 0 ? this.w5[2 * i]! >>> 0 : h * TWO_32 + (this.w5[2 * i]! >>> 0)) : null) as TraceEvent['activation'];
+    e.routine = ((v = this.v6).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s6[this.k6[i]!]! : null);
+    e.driver = ((v = this.v7).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s7[this.k7[i]!]! : null);
+    e.device = ((v = this.v8).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s8[this.k8[i]!]! : null);
+    e.irp = ((v = this.v9).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? ((h = this.w9[2 * i + 1]!) === 0 ? this.w9[2 * i]! >>> 0 : h * TWO_32 + (this.w9[2 * i]! >>> 0)) : null) as TraceEvent['irp'];
+    e.master = ((v = this.v10).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? ((h = this.w10[2 * i + 1]!) === 0 ? this.w10[2 * i]! >>> 0 : h * TWO_32 + (this.w10[2 * i]! >>> 0)) : null) as TraceEvent['master'];
+    e.major = ((v = this.v11).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s11[this.k11[i]!]! : null);
+    e.loc = ((v = this.v12).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w12[i]! : null);
+    e.status = ((v = this.v13).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? ((h = this.w13[2 * i + 1]!) === 0 ? this.w13[2 * i]! >>> 0 : h * TWO_32 + (this.w13[2 * i]! >>> 0)) : null);
+    e.newIrql = ((v = this.v14).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w14[i]! : null);
+    e.dpc = ((v = this.v15).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s15[this.k15[i]!]! : null);
+    e.lock = ((v = this.v16).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s16[this.k16[i]!]! : null);
+    e.vector = ((v = this.v17).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w17[i]! : null);
+    e.result = ((v = this.v18).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? ((h = this.w18[2 * i + 1]!) === 0 ? this.w18[2 * i]! >>> 0 : h * TWO_32 + (this.w18[2 * i]! >>> 0)) : null);
+    e.api = ((v = this.v19).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s19[this.k19[i]!]! : null) as TraceEvent['api'];
+    e.detail = ((v = this.v20).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.detail(i) : null) as TraceEvent['detail'];
+    e.thread = ((v = this.v21).length === 0 || ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w21[i]! : null);
+  }
+
+  private detail(i: number): string {
+    const start = this.o20[i]!;
+    const end = this.o20[i + 1]!;
+    return this.b20 === null ? this.t20.slice(start, end) : this.b20.toString('utf8', start, end);
+  }
+}
+
+/** A row reader for any layout of the `events` columns (a schema other than the recorder's own): cell by cell. */
+export class AnyRowReader {
+  private columns: readonly Column[] = [];
+
+  set(block: ColumnBlock): void {
+    this.columns = block.columns;
+  }
+
+  event(i: number): TraceEvent {
+    const c = this.columns;
+    const n = (k: number): number | null => intAt(c[k] as IntColumn, i);
+    const t = (k: number): string | null => textAt(c[k] as DictColumn | Utf8Column, i);
+    return {
+      seq: n(0), timeNs: n(1), cpu: n(2), irql: n(3), kind: t(4), activation: n(5), routine: t(6), driver: t(7), device: t(8),
+      irp: n(9), master: n(10), major: t(11), loc: n(12), status: n(13), newIrql: n(14), dpc: t(15), lock: t(16), vector: n(17),
+      result: n(18), api: t(19), detail: t(20), thread: n(21), hash: t(22),
+    } as TraceEvent;
+  }
+
+  fill(e: MutableEvent, i: number): void {
+    Object.assign(e, this.event(i));
   }
 }
 
@@ -210,36 +253,4 @@ export function blankEvent(): MutableEvent {
     irp: null, master: null, major: null, loc: null, status: null, newIrql: null, dpc: null, lock: null, vector: null, result: null,
     api: null, detail: '', thread: null, hash: '',
   } as unknown as MutableEvent;
-}
-
-function num(v: number): number | null {
-  return v === v ? v : null;
-}
-
-function str(table: readonly string[], code: number): string | null {
-  return code < 0 ? null : table[code]!;
-}
-
-function decodeInts(c: IntColumn, from: number, to: number, into: Float64Array): void {
-  const { words, valid } = c;
-  if (c.wide) {
-    for (let i = from, k = 0; i < to; i++, k++) {
-      const hi = words[2 * i + 1]!;
-      const lo = words[2 * i]! >>> 0;
-      into[k] = hi === 0 ? lo : hi * TWO_32 + lo;
-    }
-  } else {
-    for (let i = from, k = 0; i < to; i++, k++) into[k] = words[i]!;
-  }
-  if (valid !== null) {
-    for (let i = from, k = 0; i < to; i++, k++) if (((valid[i >> 3]! >> (i & 7)) & 1) === 0) into[k] = NaN;
-  }
-}
-
-function decodeCodes(c: DictColumn, from: number, to: number, into: Int32Array): void {
-  const { indices, valid } = c;
-  for (let i = from, k = 0; i < to; i++, k++) into[k] = indices[i]!;
-  if (valid !== null) {
-    for (let i = from, k = 0; i < to; i++, k++) if (((valid[i >> 3]! >> (i & 7)) & 1) === 0) into[k] = -1;
-  }
 }

@@ -5,7 +5,7 @@ import {
   ARROW_METADATA_KEYS as META, EVENT_TABLE_COLUMNS, SCHEMA_VERSION, TraceFormatError, TraceNotFoundError, TraceVersionError,
   type SessionEnd, type SessionFacts,
 } from '../recorder/index.js';
-import { blankEvent, BlockDecoder, intAt, isAscii, isValid, textAt, type Column, type ColumnBlock } from './arrow-columns.js';
+import { AnyRowReader, blankEvent, intAt, isAscii, isValid, ROW_LAYOUT, RowReader, textAt, type Column, type ColumnBlock } from './arrow-columns.js';
 import type { ChainPoint } from './chain.js';
 import { verifyColumns } from './column-chain.js';
 import { TraceChainError, TraceCorruptError, TraceTruncatedError } from './errors.js';
@@ -57,7 +57,8 @@ const CONTINUATION = -1;
 export class ArrowTraceFile implements TraceFile {
   readonly format = 'arrow' as const;
   private cache: { index: number; block: ColumnBlock } | null = null;
-  private readonly decoder = new BlockDecoder();
+  /** The recorder's own layout gets the fast row reader; any other, the cell-by-cell one. */
+  private readonly rows: RowReader | AnyRowReader;
 
   private constructor(
     readonly path: string,
@@ -69,7 +70,9 @@ export class ArrowTraceFile implements TraceFile {
     private readonly dictionaries: ReadonlyMap<number, readonly DictionaryEpoch[]>,
     readonly count: number,
     private identity: TraceFingerprint,
-  ) {}
+  ) {
+    this.rows = layouts.every((l, i) => l.kind === ROW_LAYOUT[i]) ? new RowReader() : new AnyRowReader();
+  }
 
   get fingerprint(): TraceFingerprint {
     return this.identity;
@@ -183,10 +186,10 @@ export class ArrowTraceFile implements TraceFile {
           end = Math.max(start, Math.min(stop, error.seq - block.first));
         }
       }
-      const decoder = this.decoder;
-      decoder.decode(block, start, end);
+      const rows = this.rows;
+      rows.set(block);
       const out = new Array<TraceEvent>(end - start);
-      for (let k = 0; k < out.length; k++) out[k] = decoder.event(k);
+      for (let k = 0; k < out.length; k++) out[k] = rows.event(start + k);
       if (out.length > 0) yield out;
       if (failure !== null) throw failure;
     }
@@ -194,20 +197,19 @@ export class ArrowTraceFile implements TraceFile {
 
   fold(state: MachineState, from: number, to: number, chain: ChainPoint | null, visit?: (e: TraceEvent) => void): ChainPoint | null {
     let point = chain;
-    const decoder = this.decoder;
+    const rows = this.rows;
     const e = blankEvent();
     for (const { block, start, stop } of this.ranges(from, to)) {
       if (point !== null) point = verifyColumns(this.path, block, start, stop, point);
-      decoder.decode(block, start, stop);
-      const n = decoder.length;
+      rows.set(block);
       if (visit === undefined) {
-        for (let k = 0; k < n; k++) {
-          decoder.fill(e, k);
+        for (let i = start; i < stop; i++) {
+          rows.fill(e, i);
           reduce(state, e as TraceEvent);
         }
       } else {
-        for (let k = 0; k < n; k++) {
-          decoder.fill(e, k);
+        for (let i = start; i < stop; i++) {
+          rows.fill(e, i);
           reduce(state, e as TraceEvent);
           visit(e as TraceEvent);
         }
