@@ -16,6 +16,7 @@ export function formatReport(r: RunReport): string {
     ['simulated', formatNs(r.simulatedNs)],
     ['wall', `${formatMs(r.wall.ms)} (${n(r.wall.eventsPerSecond)} events/s)`],
     ['hash', r.hash],
+    ...(r.trace === undefined ? [] : [['trace', [r.trace.sqlite, r.trace.arrow].filter((p) => p !== undefined).join(', ')] as [string, string]]),
   ];
   const kinds = Object.entries(r.byKind).map(([kind, count]): [string, string] => [kind, n(count)]);
   return [...table(rows), '', 'events by kind', ...table(kinds, { indent: '  ', alignRight: true })].join('\n');

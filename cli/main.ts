@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCheck } from './commands/check.js';
+import { registerInfo } from './commands/info.js';
 import { registerQuery } from './commands/query.js';
 import { registerReplay } from './commands/replay.js';
 import { registerRun } from './commands/run.js';
@@ -23,6 +24,7 @@ const program = new Command('irptrace')
 registerScenarios(program);
 registerRun(program);
 registerStart(program);
+registerInfo(program);
 registerQuery(program);
 registerCheck(program);
 registerReplay(program);

@@ -1,5 +1,6 @@
 // The command line, run for real: `node bin/irptrace.js …` as a child process, the way a user runs it.
 import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'irptrace.js');
+/** Where commands run unless a test says otherwise: default traces land here, not in the repository. */
+const WORK = mkdtempSync(join(tmpdir(), 'irptrace-cli-work-'));
 
 interface CliResult {
   readonly code: number;
@@ -17,7 +20,7 @@ interface CliResult {
 
 function irptrace(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? WORK, env: { ...process.env, ...options.env } }, (error, stdout, stderr) => {
       if (error !== null && typeof error.code !== 'number') reject(error);
       else resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr });
     });
@@ -68,6 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+  await rm(WORK, { recursive: true, force: true });
 });
 
 describe('irptrace scenarios', () => {
@@ -84,7 +88,7 @@ describe('irptrace scenarios', () => {
 
 describe('irptrace run', () => {
   it('--json reports events, a 16-hex-digit hash and the end reason; the same seed gives the same hash', async () => {
-    const runs = await Promise.all([1, 2].map(() => irptrace(['run', 'demo', '--requests', '5', '--json'])));
+    const runs = await Promise.all([1, 2].map(() => irptrace(['run', 'demo', '--requests', '5', '--json', '--no-record'])));
     const [a, b] = runs.map((r) => {
       expect(r.code).toBe(0);
       return JSON.parse(r.stdout) as { events: number; hash: string; endReason: string; requests: { issued: number; completed: number }; irps: { live: number } };
@@ -107,7 +111,7 @@ describe('irptrace run', () => {
   });
 
   it('stops at --max-events with the end reason limit', async () => {
-    const { code, stdout } = await irptrace(['run', 'demo', '--max-events', '50', '--json']);
+    const { code, stdout } = await irptrace(['run', 'demo', '--max-events', '50', '--json', '--no-record']);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ events: 50, endReason: 'limit' });
   });
@@ -136,6 +140,10 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
     ['a missing file', () => ['run', join(dir, 'missing.ts')], /no such scenario file/],
     ['a file without a default export', () => ['run', join(dir, 'no-default.ts')], /no default export/],
     ['an unknown option', () => ['run', 'demo', '--bogus'], /unknown option '--bogus'/],
+    ['an unknown trace format', () => ['run', 'demo', '--format', 'csv'], /--format/],
+    ['an output directory that cannot be written', () => ['run', 'demo', '--requests', '1', '--out', '/proc/irptrace-no/x'], /cannot|writ/i],
+    ['info on a missing trace', () => ['info', join(dir, 'missing.sqlite')], /missing\.sqlite/],
+    ['info on a file that is not a trace', () => ['info', join(dir, 'no-default.ts')], /not/],
   ];
   it.concurrent.each(cases)('%s', async (_what, args, message) => {
     const { code, stdout, stderr } = await irptrace(args());
@@ -146,5 +154,51 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
     expect(lines[0]).toMatch(/^irptrace: /);
     expect(lines[0]).toMatch(message);
     expect(stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('recording: run writes SQLite and Arrow traces; info reads them', () => {
+  it('--out writes both files; info on each gives the run\'s event count and final hash; the same --out again is refused without --force', async () => {
+    const out = join(dir, 'rec', 'demo5');
+    const run = await irptrace(['run', 'demo', '--requests', '5', '--out', out, '--json']);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { events: number; hash: string; trace: { sqlite: string; arrow: string } };
+    expect(report.trace).toEqual({ sqlite: `${out}.sqlite`, arrow: `${out}.arrow` });
+    for (const file of [report.trace.sqlite, report.trace.arrow]) {
+      const info = await irptrace(['info', file, '--json']);
+      expect(info.code).toBe(0);
+      const parsed = JSON.parse(info.stdout) as { events: number; end: { endReason: string; finalHash: string; eventCount: number } };
+      expect(parsed.events).toBe(report.events);
+      expect(parsed.end).toMatchObject({ endReason: 'completed', finalHash: report.hash, eventCount: report.events });
+    }
+    const again = await irptrace(['run', 'demo', '--requests', '5', '--out', out]);
+    expect(again.code).toBe(2);
+    expect(again.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
+    expect(again.stderr).toMatch(/exists/);
+    expect((await irptrace(['run', 'demo', '--requests', '5', '--out', out, '--force'])).code).toBe(0);
+  });
+
+  it('without --out, traces go to ./traces/<scenario>-seed<N>, a fresh name each time; --format sqlite writes only that', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'irptrace-cli-default-'));
+    try {
+      expect((await irptrace(['run', 'demo', '--requests', '2', '--seed', '4'], { cwd })).code).toBe(0);
+      expect((await irptrace(['run', 'demo', '--requests', '2', '--seed', '4', '--format', 'sqlite'], { cwd })).code).toBe(0);
+      expect(existsSync(join(cwd, 'traces', 'demo-seed4.sqlite'))).toBe(true);
+      expect(existsSync(join(cwd, 'traces', 'demo-seed4.arrow'))).toBe(true);
+      expect(existsSync(join(cwd, 'traces', 'demo-seed4-2.sqlite'))).toBe(true);
+      expect(existsSync(join(cwd, 'traces', 'demo-seed4-2.arrow'))).toBe(false);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('--check runs the rule pack: a buggy stack is caught by the rule it plants (exit 1), the demo is clean (exit 0)', async () => {
+    const buggy = await irptrace(['run', 'pending-but-success', '--requests', '10', '--out', join(dir, 'buggy'), '--check', '--json']);
+    expect(buggy.code).toBe(1);
+    const findings = (JSON.parse(buggy.stdout) as { check: { findings: { rule: string }[] } }).check.findings;
+    expect(findings.map((f) => f.rule)).toContain('MarkPendingWithoutStatusPending');
+    const clean = await irptrace(['run', 'demo', '--requests', '10', '--out', join(dir, 'clean'), '--check', '--json']);
+    expect(clean.code).toBe(0);
+    expect((JSON.parse(clean.stdout) as { check: { findings: unknown[] } }).check.findings).toEqual([]);
   });
 });

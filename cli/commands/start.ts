@@ -1,29 +1,40 @@
 import type { Command } from 'commander';
+import { checkTrace, formatFindings } from '../../queries/index.js';
+import { defaultTracePrefix } from '../../recorder/index.js';
 import { findBuiltin } from '../../scenarios/index.js';
 import { executeRun, exitCodeFor } from '../execute.js';
 import { printReport } from './run.js';
 
-const NEXT_STEPS = [
-  ['irptrace scenarios', 'the built-in scenarios, and the bug each buggy one plants'],
-  ['irptrace run pending-but-success --seed 3', 'run a buggy stack'],
-  ['irptrace run ./scenarios/examples/minimal.ts', 'run a scenario file (see docs/scenarios.md)'],
-  ['npm test', 'the test suite'],
-] as const;
-
-/** `irptrace start` (what `npm start` runs): the correct `demo` stack, summarised, then what to try next. */
+/**
+ * `irptrace start` (what `npm start` runs), the main job: the correct `demo` stack recorded into
+ * ./traces/ (the same file every time), checked against the rule pack, summarised, then what to try next.
+ */
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('run the built-in demo scenario (seed 1) and show what to try next')
+    .description('record the built-in demo (seed 1) into ./traces/, check it against the rule pack, and show what to try next')
     .action(async () => {
       const demo = findBuiltin('demo');
       if (demo === undefined) throw new Error('the built-in demo scenario is missing');
-      process.stdout.write('The built-in demo: the correct stack (a filter driver over a disk driver), seed 1.\n\n');
-      const report = await executeRun(demo, { seed: 1 });
+      process.stdout.write('The built-in demo: the correct stack (a filter driver over a disk driver), seed 1, recorded and checked.\n\n');
+      const out = defaultTracePrefix(demo.name, 1);
+      const report = await executeRun(demo, { seed: 1 }, { progress: true, record: { out, formats: ['sqlite', 'arrow'], force: true, source: 'demo' } });
       printReport(report, false);
-      const width = Math.max(...NEXT_STEPS.map(([command]) => command.length));
-      const next = NEXT_STEPS.map(([command, what]) => `  ${command.padEnd(width)}  # ${what}`);
-      process.stdout.write(`\nnext:\n${next.join('\n')}\n`);
-      process.exitCode = exitCodeFor(report);
+      const sqlite = report.trace?.sqlite ?? `${out}.sqlite`;
+      const check = await checkTrace(sqlite);
+      process.stdout.write(`\nrule pack (${check.rules.length} rules) over ${sqlite}:\n${formatFindings(check)}\n`);
+      const next: [string, string][] = [
+        [`irptrace info ${sqlite}`, 'what the trace holds'],
+        [`irptrace query ${sqlite} "SELECT kind, count(*) FROM events GROUP BY kind"`, 'ask it a question in SQL (views: docs/queries.md)'],
+        [`irptrace replay ${sqlite} --at 500`, 'the machine at event 500 (-i for a time-travel prompt)'],
+        [`irptrace replay ${sqlite} --verify`, 're-execute the run and prove it identical'],
+        ['irptrace scenarios', 'the built-in scenarios, and the bug each buggy one plants'],
+        ['irptrace run pending-but-success --check', 'record a buggy stack and see the rule that catches it'],
+        ['irptrace run ./scenarios/examples/minimal.ts', 'run a scenario file (see docs/scenarios.md)'],
+        ['npm test', 'the test suite'],
+      ];
+      const width = Math.max(...next.map(([command]) => command.length));
+      process.stdout.write(`\nnext:\n${next.map(([command, what]) => `  ${command.padEnd(width)}  # ${what}`).join('\n')}\n`);
+      process.exitCode = check.failed ? 1 : exitCodeFor(report);
     });
 }

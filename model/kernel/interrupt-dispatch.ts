@@ -14,7 +14,8 @@ export async function runInterrupt(m: Machine, cpu: Cpu, interrupt: KINTERRUPT):
   cpu.clock += m.cost('interruptEntry');
   const old = raiseIrql(m.em, cpu, interrupt.SynchronizeIrql, 'Interrupt');
   await takeSpinLock(m, cpu, interrupt.SpinLock, 'Interrupt');
-  await callRoutine(m, 'Isr', routineName(interrupt.ServiceRoutine), interrupt.driverName ?? 'unknown', null, null, null,
+  // The ISR's device is the interrupt's owner (the `device` column names it).
+  await callRoutine(m, 'Isr', routineName(interrupt.ServiceRoutine), interrupt.driverName ?? 'unknown', interrupt.deviceName, null, null,
     () => interrupt.ServiceRoutine(interrupt, interrupt.ServiceContext));
   dropSpinLock(m, cpu, interrupt.SpinLock, 'Interrupt');
   lowerIrql(m.em, cpu, old, 'Interrupt');

@@ -25,14 +25,14 @@ export function routineName(fn: { name: string }): string {
  */
 export async function callRoutine<R>(
   m: Machine, kind: RoutineKind, routine: string, driver: string,
-  device: DeviceObject | null, irp: Irp | null, dpc: string | null, invoke: () => Promise<R> | R,
+  device: DeviceObject | string | null, irp: Irp | null, dpc: string | null, invoke: () => Promise<R> | R,
   /** Applies what the result changes before RoutineReturned is emitted (the trace shows state after each event). */
   onResult?: (status: number | null) => void,
 ): Promise<R> {
   const ctx = m.cpu().ctx;
   const frame: RoutineFrame = { activation: m.em.count as Seq, routine, driver, kind, entryIrql: ctx.irql };
   ctx.routines.push(frame);
-  const deviceName = device === null ? null : device.Name;
+  const deviceName = device === null || typeof device === 'string' ? device : device.Name;
   m.em.routineEntered(frame, deviceName, irp, dpc);
   const result = await invoke();
   const expected = RETURNS[kind];
