@@ -22,9 +22,8 @@ export interface RecordOptions {
   /** How the scenario was named on the command line (a file path, say): kept in the session's config. */
   readonly source?: string;
   /**
-   * Default `auto`: the writer thread when recording both formats of a run expected to exceed
-   * WORKER_THRESHOLD events on a machine with a core idle (1-minute load average at most
-   * cores − 1); in-thread otherwise.
+   * Default `auto`: the writer thread for a run expected to exceed WORKER_THRESHOLD events on a
+   * machine with a core idle (1-minute load average at most cores − 1); in-thread otherwise.
    */
   readonly sqliteWriter?: SqliteWriterPlacement;
   readonly batchSize?: number;
@@ -80,7 +79,7 @@ export async function recordRun(sim: Simulation, options: RecordOptions): Promis
     if (paths.arrow !== undefined) sinks.push(ArrowSink.open(paths.arrow, session, options.arrowIo !== undefined ? { io: options.arrowIo } : {}));
     if (paths.sqlite !== undefined) {
       const sqliteOptions = options.sqlitePragmas !== undefined ? { pragmas: options.sqlitePragmas } : {};
-      sinks.push(useWorker(sim, options.sqliteWriter ?? 'auto', paths.arrow !== undefined)
+      sinks.push(useWorker(sim, options.sqliteWriter ?? 'auto')
         ? SqliteWorkerSink.open(paths.sqlite, session, sqliteOptions)
         : SqliteSink.open(paths.sqlite, session, sqliteOptions));
     }
@@ -115,14 +114,14 @@ export async function recordRun(sim: Simulation, options: RecordOptions): Promis
 
 /**
  * `auto`: the writer thread for long runs when a core is idle. Measured on the 2-core machine
- * (bench/sqlite-writer.ts): with a core free, recording both formats through the writer thread is
- * about 1.25× faster than in-thread (SQLite alone: no difference), because the simulation and the
- * Arrow sink overlap SQLite; with both cores busy (other processes), it is 10–15% slower, since
- * the thread costs about 10% more CPU (packing, copying the strings back) and gets no core of its own.
+ * (bench/sqlite-writer.ts, 1M events, excluding the index build at the end): with a core mostly
+ * free, the thread records both formats 1.2–1.25× faster than in-thread and SQLite alone 1.0–1.2×,
+ * because the simulation and the Arrow sink overlap SQLite; with both cores busy with other
+ * processes it is 10–20% slower, since it costs about 10% more CPU (packing columns, rebuilding
+ * the strings) and gets no core of its own.
  */
-function useWorker(sim: Simulation, placement: SqliteWriterPlacement, withArrow: boolean): boolean {
+function useWorker(sim: Simulation, placement: SqliteWriterPlacement): boolean {
   if (placement !== 'auto') return placement === 'worker';
-  if (!withArrow) return false;
   // A demo request is about 40 events.
   const expected = Math.min(sim.config.maxEvents, sim.config.requests * 40);
   const cores = availableParallelism();
