@@ -14,14 +14,15 @@ export interface StoredSession {
 }
 
 /**
- * Opens a SQLite trace for reading and checks it is one this irptrace can read. Opening a trace
- * left by a killed recording recovers its WAL (SQLite does that on open).
+ * Opens a SQLite trace read-only and checks it is one this irptrace can read. A trace left by a
+ * killed recording (with its `-wal` and `-shm` files) reads whole, WAL included, and stays
+ * untouched: a read-write connection would fold the WAL into the file when it closes.
  */
 export function openSqliteTrace(path: string): Database.Database {
   if (!existsSync(path)) throw new TraceNotFoundError(path);
   let db: Database.Database | undefined;
   try {
-    db = new Database(path, { fileMustExist: true });
+    db = new Database(path, { readonly: true, fileMustExist: true });
     const applicationId = db.pragma('application_id', { simple: true }) as number;
     const version = db.pragma('user_version', { simple: true }) as number;
     if (applicationId !== APPLICATION_ID) throw new TraceFormatError(path, 'it is a SQLite database, but not one irptrace wrote');
