@@ -2,13 +2,13 @@ import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Message, Type, type Dictionary, type Field, type Int, type Schema } from 'apache-arrow';
 import { reduce, type EndReason, type MachineState, type TraceEvent } from '../model/index.js';
 import {
-  ARROW_METADATA_KEYS as META, EVENT_TABLE_COLUMNS, SCHEMA_VERSION, TraceFormatError, TraceNotFoundError, TraceVersionError,
+  ARROW_METADATA_KEYS as META, EVENT_TABLE_COLUMNS, RecorderError, SCHEMA_VERSION, TraceFormatError, TraceNotFoundError, TraceVersionError,
   type SessionEnd, type SessionFacts,
 } from '../recorder/index.js';
 import { AnyRowReader, blankEvent, intAt, isAscii, isValid, ROW_LAYOUT, RowReader, textAt, type Column, type ColumnBlock } from './arrow-columns.js';
 import type { ChainPoint } from './chain.js';
 import { verifyColumns } from './column-chain.js';
-import { TraceChainError, TraceCorruptError, TraceTruncatedError } from './errors.js';
+import { ReplayError, TraceChainError, TraceCorruptError, TraceTruncatedError } from './errors.js';
 import type { EventFilter } from './filter.js';
 import type { TraceFile, TraceFingerprint } from './trace-file.js';
 
@@ -82,7 +82,7 @@ export class ArrowTraceFile implements TraceFile {
     if (!existsSync(path)) throw new TraceNotFoundError(path);
     const fd = openSync(path, 'r');
     try {
-      return ArrowTraceFile.index(path, fd);
+      return damaged(path, 'its Arrow messages are unreadable', () => ArrowTraceFile.index(path, fd));
     } catch (error) {
       closeSync(fd);
       throw error;
@@ -325,6 +325,12 @@ export class ArrowTraceFile implements TraceFile {
   /** Batch `b` decoded as column views (the last one is kept: steps and seeks reuse it). */
   private block(b: number): ColumnBlock {
     if (this.cache !== null && this.cache.index === b) return this.cache.block;
+    const block = damaged(this.path, `record batch ${b} is unreadable`, () => this.decodeBlock(b));
+    this.cache = { index: b, block };
+    return block;
+  }
+
+  private decodeBlock(b: number): ColumnBlock {
     const entry = this.batches[b]!;
     const body = Buffer.allocUnsafeSlow(entry.bodyLength);
     const got = readSync(this.fd, body, 0, entry.bodyLength, entry.body);
@@ -357,9 +363,17 @@ export class ArrowTraceFile implements TraceFile {
         columns.push({ type: 'utf8', offsets: offsetView, bytes, text: isAscii(bytes) ? bytes.toString('latin1') : null, valid });
       }
     }
-    const block: ColumnBlock = { first: entry.first, length: entry.rows, columns };
-    this.cache = { index: b, block };
-    return block;
+    return { first: entry.first, length: entry.rows, columns };
+  }
+}
+
+/** Runs a read; a failure that is not already one of the readers' errors means the bytes are damaged. */
+function damaged<T>(path: string, what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ReplayError || error instanceof RecorderError) throw error;
+    throw new TraceCorruptError(path, `${what} (${error instanceof Error ? error.message : String(error)})`, error);
   }
 }
 

@@ -10,10 +10,10 @@ import Database from 'better-sqlite3';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceEvent } from '../../model/index.js';
-import { TraceFormatError, TraceNotFoundError, TraceVersionError } from '../../recorder/index.js';
-import { openTraceFile, replayTrace, Timeline, TraceChainError, TraceTruncatedError } from '../../replayer/index.js';
+import { RecorderError, TraceFormatError, TraceNotFoundError, TraceVersionError } from '../../recorder/index.js';
+import { openTraceFile, ReplayError, replayTrace, Timeline, TraceChainError, TraceTruncatedError } from '../../replayer/index.js';
 import { findBuiltin } from '../../scenarios/index.js';
-import { record, tempDir, type Recording } from './helpers.js';
+import { positions, record, tempDir, type Recording } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let demo: Recording;
@@ -138,6 +138,26 @@ describe('a corrupted Arrow trace', () => {
     for (const fraction of [0.3, 0.5, 0.999]) {
       writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length * fraction)));
       expect(() => openTraceFile(path)).toThrow(TraceTruncatedError);
+    }
+  });
+});
+
+describe('random damage', () => {
+  it.each(['sqlite', 'arrow'] as const)('is always a typed error or an intact read, never a crash (%s)', async (format) => {
+    const bytes = readFileSync(demo.result.paths[format]!);
+    const path = join(tmp.dir, `flipped.${format}`);
+    for (const at of positions(format === 'sqlite' ? 3 : 4, 40, bytes.length)) {
+      const copy = Buffer.from(bytes);
+      copy[at] = copy[at]! ^ (1 << (at % 8));
+      writeFileSync(path, copy);
+      try {
+        await lastValueFrom(replayTrace(path).pipe(toArray()));
+        const timeline = Timeline.open(path, { save: false });
+        timeline.stateAt(timeline.count - 1);
+        timeline.close();
+      } catch (error) {
+        expect(error instanceof ReplayError || error instanceof RecorderError, `byte ${at}: ${String(error)}`).toBe(true);
+      }
     }
   });
 });
