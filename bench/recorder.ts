@@ -233,8 +233,11 @@ export function formatMeasures(measures: readonly Measure[], baseline?: Measure)
 }
 
 /**
- * `node --import tsx bench/recorder.ts [events] [runs]`: every measure, best of `runs`; with
- * IRPTRACE_BENCH_RSS=1, only the peak RSS of one recording of `events` (default 10M).
+ * `node --import tsx bench/recorder.ts [events] [runs]`: every measure, best of `runs`;
+ * IRPTRACE_BENCH_RECORDER_ONLY=raw,sim,inline,worker,arrow,both-inline,both,json,emmett picks some;
+ * IRPTRACE_BENCH_EMMETT=0 skips installing the emmett baseline; IRPTRACE_BENCH_WRITER picks the
+ * SQLite writer of the RSS mode; with IRPTRACE_BENCH_RSS=1, only the peak RSS of one recording of
+ * `events` (default 10M).
  */
 async function main(): Promise<void> {
   const rssMode = process.env.IRPTRACE_BENCH_RSS === '1';
@@ -255,7 +258,7 @@ async function main(): Promise<void> {
     }
     return top!;
   };
-  const only = process.env.IRPTRACE_BENCH_ONLY?.split(',');
+  const only = process.env.IRPTRACE_BENCH_RECORDER_ONLY?.split(',');
   const want = (key: string): boolean => only === undefined || only.includes(key);
   const results: Measure[] = [];
   let raw: Measure | undefined;
