@@ -15,9 +15,8 @@ export interface InterruptOptions {
  * `interrupted`. A second signal gives up and re-raises it (default action: the process dies,
  * leaving a trace marked unfinished but consistent). Returns a function that removes the handlers.
  *
- * Handlers run from the event loop. The simulation runs on microtasks and yields to the event loop
- * only where its scenario awaits something outside the model; a run that never does cannot be
- * interrupted before it ends (see docs/trace-format.md, "Stopping a recording").
+ * Handlers run from the event loop, which the simulation's run loop yields to every 2048 turns
+ * (see docs/trace-format.md, "Stopping a recording").
  *
  * @example
  * ```ts
