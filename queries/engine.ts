@@ -1,8 +1,7 @@
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
 import {
-  APPLICATION_ID, EVENTS_DDL, INDEX_DDL, SCHEMA_VERSION, SESSIONS_DDL, detectFormat, eventsOfBatch, scanArrowTrace,
-  TraceFormatError, TraceNotFoundError, TraceVersionError, type TraceFormat,
+  APPLICATION_ID, EVENTS_DDL, INDEX_DDL, SCHEMA_VERSION, SESSIONS_DDL, detectFormat, eventsOfBatch, openSqliteTrace, scanArrowTrace,
+  TraceFormatError, type TraceFormat,
 } from '../recorder/index.js';
 import { insertEventsSql } from '../recorder/schema.sql.js';
 import type { TraceEvent } from '../model/index.js';
@@ -100,21 +99,14 @@ export class TraceQuery {
 
 const READ_PRAGMAS_SETTINGS = ['mmap_size = 4294967296', 'cache_size = -262144', 'temp_store = MEMORY'];
 
-/** Opens a SQLite trace read-only after checking it is one irptrace wrote, in a version it reads. */
+/** Opens a SQLite trace read-only (the recorder's reader checks it is one irptrace wrote, in a version it reads). */
 function openReadOnly(path: string): Database.Database {
-  if (!existsSync(path)) throw new TraceNotFoundError(path);
-  let db: Database.Database | undefined;
+  const db = openSqliteTrace(path);
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-    const applicationId = db.pragma('application_id', { simple: true }) as number;
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (applicationId !== APPLICATION_ID) throw new TraceFormatError(path, 'it is a SQLite database, but not one irptrace wrote');
-    if (version > SCHEMA_VERSION) throw new TraceVersionError(path, version, SCHEMA_VERSION);
     db.prepare('SELECT 1 FROM events LIMIT 1').get();
     return db;
   } catch (error) {
-    db?.close();
-    if (error instanceof TraceFormatError || error instanceof TraceVersionError) throw error;
+    db.close();
     throw new TraceFormatError(path, 'not a readable SQLite trace', error);
   }
 }
