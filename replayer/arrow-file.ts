@@ -57,6 +57,12 @@ const CONTINUATION = -1;
 export class ArrowTraceFile implements TraceFile {
   readonly format = 'arrow' as const;
   private cache: { index: number; block: ColumnBlock } | null = null;
+  /**
+   * Two body buffers used in turn: a batch's column views stay valid while the next batch is
+   * decoded (the cache keeps the last one), and seeks allocate nothing (fewer GC pauses).
+   */
+  private readonly bodies: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)];
+  private turn = 0;
   /** The recorder's own layout gets the fast row reader; any other, the cell-by-cell one. */
   private readonly rows: RowReader | AnyRowReader;
 
@@ -332,7 +338,9 @@ export class ArrowTraceFile implements TraceFile {
 
   private decodeBlock(b: number): ColumnBlock {
     const entry = this.batches[b]!;
-    const body = Buffer.allocUnsafeSlow(entry.bodyLength);
+    this.turn ^= 1;
+    if (this.bodies[this.turn]!.length < entry.bodyLength) this.bodies[this.turn] = Buffer.allocUnsafeSlow(Math.max(entry.bodyLength, 1 << 20));
+    const body = this.bodies[this.turn]!.subarray(0, entry.bodyLength);
     const got = readSync(this.fd, body, 0, entry.bodyLength, entry.body);
     if (got !== entry.bodyLength) throw new TraceTruncatedError(this.path, entry.body + got);
     const columns: Column[] = [];
