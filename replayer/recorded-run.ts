@@ -46,8 +46,9 @@ export function recordedRun(path: string, facts: SessionFacts): RecordedRun {
 
 /**
  * The recorded scenario, loaded again: a built-in by name, or the recorded file (an absolute path
- * as is; a relative one from the working directory, then from the trace's directory). A scenario
- * that no longer loads is a ScenarioUnavailableError saying why.
+ * as is; a relative one from the working directory, then from the trace's directory and its
+ * parent — `irptrace run ./s.ts` writes `./traces/…` by default). A scenario that no longer loads
+ * is a ScenarioUnavailableError saying why.
  */
 export async function loadRecordedScenario(tracePath: string, run: RecordedRun, load: ScenarioFileLoader = importFile): Promise<ScenarioDefinition> {
   if (run.file === null) {
@@ -56,7 +57,7 @@ export async function loadRecordedScenario(tracePath: string, run: RecordedRun, 
     return builtin;
   }
   const label = run.file;
-  const candidates = isAbsolute(run.file) ? [run.file] : [resolve(run.file), resolve(dirname(tracePath), run.file)];
+  const candidates = isAbsolute(run.file) ? [run.file] : [resolve(run.file), resolve(dirname(tracePath), run.file), resolve(dirname(tracePath), '..', run.file)];
   const file = candidates.find((c) => existsSync(c) && statSync(c).isFile());
   if (file === undefined) throw new ScenarioUnavailableError(tracePath, label, 'no longer exists');
   let module: unknown;
