@@ -42,6 +42,7 @@ export class ChainHasher {
   private readonly words = new Int32Array(64);
   private n = 0;
   private readonly digests = new Map<string, number>();
+  private readonly lanes = new Int32Array(2);
   /** The last string seen in each string column, and its digest: consecutive events often repeat them. */
   private readonly lastString: (string | null)[] = [null, null, null, null, null, null, null, null, null];
   private readonly lastDigest = new Int32Array(9);
@@ -84,24 +85,9 @@ export class ChainHasher {
     if (e.api !== null) this.str(e.api, 7);
     if (e.detail !== null) this.str(e.detail, 8);
     if (e.thread !== null) this.int(e.thread);
-    let a = this.a;
-    let b = this.b;
-    for (let i = 0, n = this.n; i < n; i++) {
-      let k = Math.imul(words[i]!, 0xcc9e2d51);
-      k = (k << 15) | (k >>> 17);
-      k = Math.imul(k, 0x1b873593);
-      a ^= k;
-      a = (a << 13) | (a >>> 19);
-      a = (Math.imul(a, 5) + 0xe6546b64) | 0;
-      b ^= k ^ (k >>> 16);
-      b = (b << 17) | (b >>> 15);
-      b = (Math.imul(b, 9) + 0x7f4a7c15) | 0;
-    }
-    a = fmix(a);
-    b = fmix(b ^ 0x27d4eb2f);
-    // Cross the lanes so that each depends on both.
-    a = (a + b) | 0;
-    b = (b + a) | 0;
+    mixWords(this.a, this.b, words, this.n, this.lanes);
+    const a = this.lanes[0]!;
+    const b = this.lanes[1]!;
     this.a = a;
     this.b = b;
     return toHex(a, b);
@@ -110,7 +96,8 @@ export class ChainHasher {
   private int(v: number): void {
     const words = this.words;
     words[this.n++] = v;
-    words[this.n++] = v > 0xffffffff ? Math.floor(v / TWO_32) : 0;
+    // The high word, two's complement: 0 for 0 ≤ v < 2^32, −1 for −2^32 ≤ v < 0.
+    words[this.n++] = v >= 0 && v <= 0xffffffff ? 0 : Math.floor(v / TWO_32);
   }
 
   private str(s: string, column: number): void {
@@ -130,7 +117,32 @@ export class ChainHasher {
   }
 }
 
-function fmix(h: number): number {
+/**
+ * H itself: mixes an event's `n` words into the chain lanes `a`, `b` (the previous hash) and writes
+ * the new lanes to `out`. Shared by ChainHasher and the replayer's column-wise chain check.
+ */
+export function mixWords(a: number, b: number, words: Int32Array, n: number, out: Int32Array): void {
+  for (let i = 0; i < n; i++) {
+    let k = Math.imul(words[i]!, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    a ^= k;
+    a = (a << 13) | (a >>> 19);
+    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+    b ^= k ^ (k >>> 16);
+    b = (b << 17) | (b >>> 15);
+    b = (Math.imul(b, 9) + 0x7f4a7c15) | 0;
+  }
+  a = fmix(a);
+  b = fmix(b ^ 0x27d4eb2f);
+  // Cross the lanes so that each depends on both.
+  a = (a + b) | 0;
+  out[0] = a;
+  out[1] = (b + a) | 0;
+}
+
+/** murmur3's 32-bit finaliser. */
+export function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -106,17 +106,18 @@ export function cloneState(s: MachineState): MachineState {
 }
 
 /**
- * A plain, order-independent form of the state for comparison and display: IRPs sorted by id,
+ * A plain, order-independent copy of the state for comparison and display: IRPs sorted by id,
  * locks by name, parked contexts only where something is pending in them; internal fields dropped.
  */
 export function canonicalState(s: MachineState): unknown {
   const parked = [...s.parked]
     .filter(([, c]) => c.irql !== 0 || c.frames.length > 0 || c.routines.length > 0)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, c]) => ({ key, irql: c.irql, frames: c.frames, routines: c.routines }));
+    .map(([key, c]) => ({ key, irql: c.irql, frames: [...c.frames], routines: [...c.routines] }));
+  // Copies throughout: the fold goes on mutating the state this was taken from.
   return {
-    cpus: s.cpus.map((c) => ({ id: c.id, irql: c.irql, thread: c.thread, frames: c.frames, routines: c.routines, dpcQueue: c.dpcQueue })),
-    irps: [...s.irps.values()].sort((a, b) => a.id - b.id).map(({ walkFrom: _w, ...irp }) => irp),
+    cpus: s.cpus.map((c) => ({ id: c.id, irql: c.irql, thread: c.thread, frames: [...c.frames], routines: [...c.routines], dpcQueue: [...c.dpcQueue] })),
+    irps: [...s.irps.values()].sort((a, b) => a.id - b.id).map(({ walkFrom: _w, ...irp }) => ({ ...irp, pending: [...irp.pending], completions: [...irp.completions] })),
     locks: [...s.locks].sort(([a], [b]) => (a < b ? -1 : 1)),
     parked,
   };

@@ -1,4 +1,7 @@
-import { stringDigest } from '../model/hash.js';
+import { fmix, mixWords, stringDigest } from '../model/hash.js';
+
+/** The chain lanes after each event (mixWords writes them here). */
+const LANES = new Int32Array(2);
 import { ROW_LAYOUT, type ColumnBlock, type DictColumn, type IntColumn, type Utf8Column } from './arrow-columns.js';
 import type { ChainPoint } from './chain.js';
 import { TraceChainError } from './errors.js';
@@ -78,8 +81,8 @@ function chainRows(path: string, block: ColumnBlock, start: number, stop: number
         const w = ints[c]!;
         words[n++] = w[2 * i]!;
         const hi = w[2 * i + 1]!;
-        // ChainHasher writes the high word of a value ≥ 2^32 only (a negative value's is 0).
-        words[n++] = hi > 0 ? hi : 0;
+        // The high word, two's complement, as ChainHasher writes it.
+        words[n++] = hi;
       } else if (tag === NARROW) {
         words[n++] = ints[c]![i]!;
         words[n++] = 0;
@@ -90,21 +93,9 @@ function chainRows(path: string, block: ColumnBlock, start: number, stop: number
       }
     }
     words[0] = presence;
-    for (let w = 0; w < n; w++) {
-      let k = Math.imul(words[w]!, 0xcc9e2d51);
-      k = (k << 15) | (k >>> 17);
-      k = Math.imul(k, 0x1b873593);
-      a ^= k;
-      a = (a << 13) | (a >>> 19);
-      a = (Math.imul(a, 5) + 0xe6546b64) | 0;
-      b ^= k ^ (k >>> 16);
-      b = (b << 17) | (b >>> 15);
-      b = (Math.imul(b, 9) + 0x7f4a7c15) | 0;
-    }
-    a = fmix(a);
-    b = fmix(b ^ 0x27d4eb2f);
-    a = (a + b) | 0;
-    b = (b + a) | 0;
+    mixWords(a, b, words, n, LANES);
+    a = LANES[0]!;
+    b = LANES[1]!;
     const at = hashOffsets[i]!;
     if (hashOffsets[i + 1]! - at !== 16 || !hexEquals(hashBytes, at, a) || !hexEquals(hashBytes, at + 8, b)) {
       const stored = hashBytes.toString('latin1', at, hashOffsets[i + 1]!);
@@ -215,26 +206,14 @@ function chainRowsFast(path: string, block: ColumnBlock, start: number, stop: nu
     if (v15.length === 0 || ((v15[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 32768; W[n++] = d15[k15[i]!]!; }
     if (v16.length === 0 || ((v16[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 65536; W[n++] = d16[k16[i]!]!; }
     if (v17.length === 0 || ((v17[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 131072; W[n++] = w17[i]!; W[n++] = 0; }
-    if (v18.length === 0 || ((v18[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 262144; W[n++] = w18[2 * i]!; h = w18[2 * i + 1]!; W[n++] = h > 0 ? h : 0; }
+    if (v18.length === 0 || ((v18[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 262144; W[n++] = w18[2 * i]!; W[n++] = w18[2 * i + 1]!; }
     if (v19.length === 0 || ((v19[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 524288; W[n++] = d19[k19[i]!]!; }
     if (v20.length === 0 || ((v20[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 1048576; W[n++] = textDigest(detail, i); }
     if (v21.length === 0 || ((v21[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 2097152; W[n++] = w21[i]!; W[n++] = 0; }
     W[0] = presence;
-    for (let w = 0; w < n; w++) {
-      let k = Math.imul(W[w]!, 0xcc9e2d51);
-      k = (k << 15) | (k >>> 17);
-      k = Math.imul(k, 0x1b873593);
-      a ^= k;
-      a = (a << 13) | (a >>> 19);
-      a = (Math.imul(a, 5) + 0xe6546b64) | 0;
-      b ^= k ^ (k >>> 16);
-      b = (b << 17) | (b >>> 15);
-      b = (Math.imul(b, 9) + 0x7f4a7c15) | 0;
-    }
-    a = fmix(a);
-    b = fmix(b ^ 0x27d4eb2f);
-    a = (a + b) | 0;
-    b = (b + a) | 0;
+    mixWords(a, b, W, n, LANES);
+    a = LANES[0]!;
+    b = LANES[1]!;
     const r = 3 * (i - start);
     if (stored[r] !== a || stored[r + 1] !== b || stored[r + 2] === 0) {
       const text = hashBytes.toString('latin1', hashOffsets[i]!, hashOffsets[i + 1]!);
@@ -330,11 +309,3 @@ function textDigest(column: Utf8Column, i: number): number {
   return fmix(h ^ (end - start));
 }
 
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
-}
