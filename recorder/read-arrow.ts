@@ -56,7 +56,8 @@ export async function scanArrowTrace(path: string, visit: (batch: RecordBatch) =
   return { facts, end, rows, truncated };
 }
 
-function sessionFromSchema(path: string, schema: Schema): SessionFacts {
+/** The session facts an Arrow trace's schema metadata carries; refuses a newer trace schema. */
+export function sessionFromSchema(path: string, schema: Schema): SessionFacts {
   const m = schema.metadata;
   const version = Number(m.get(META.schema));
   if (!m.has(META.schema) || !Number.isInteger(version)) throw new TraceFormatError(path, `its schema has no ${META.schema} metadata`);

@@ -2,7 +2,7 @@ import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Message, Type, type Dictionary, type Field, type Int, type Schema } from 'apache-arrow';
 import { reduce, type EndReason, type MachineState, type TraceEvent } from '../model/index.js';
 import {
-  ARROW_METADATA_KEYS as META, EVENT_TABLE_COLUMNS, RecorderError, SCHEMA_VERSION, TraceFormatError, TraceNotFoundError, TraceVersionError,
+  ARROW_METADATA_KEYS as META, EVENT_TABLE_COLUMNS, RecorderError, sessionFromSchema, TraceFormatError, TraceNotFoundError,
   type SessionEnd, type SessionFacts,
 } from '../recorder/index.js';
 import { AnyRowReader, blankEvent, intAt, isAscii, isValid, ROW_LAYOUT, RowReader, textAt, type Column, type ColumnBlock } from './arrow-columns.js';
@@ -406,17 +406,6 @@ function fieldLayouts(path: string, schema: Schema): FieldLayout[] {
   });
 }
 
-/** The session facts from the schema metadata (as recorder/read-arrow.ts reads them). */
-function sessionFromSchema(path: string, schema: Schema): SessionFacts {
-  const m = schema.metadata;
-  const version = Number(m.get(META.schema));
-  if (!m.has(META.schema) || !Number.isInteger(version)) throw new TraceFormatError(path, `its schema has no ${META.schema} metadata`);
-  if (version > SCHEMA_VERSION) throw new TraceVersionError(path, version, SCHEMA_VERSION);
-  return Object.freeze({
-    id: m.get(META.sessionId) ?? '', scenario: m.get(META.scenario) ?? '', seed: Number(m.get(META.seed)), cpus: Number(m.get(META.cpus)),
-    config: m.get(META.config) ?? '{}', toolVersion: m.get(META.toolVersion) ?? '', schemaVersion: version, startedAt: m.get(META.startedAt) ?? '',
-  });
-}
 
 /** The strings of a dictionary batch's one Utf8 column. */
 function readStrings(fd: number, at: number, n: number, buffers: readonly { offset: number; length: number }[]): string[] {
