@@ -152,6 +152,10 @@ export function allMajors(routine: TestDispatch): Record<number, TestDispatch> {
 }
 
 export interface HardwareDriverOptions {
+  /** Replaces the dispatch routine (default: mark pending, IoStartPacket, return STATUS_PENDING). */
+  readonly dispatch?: (k: Kernel, DeviceObject: TestDevice, Irp: Irp) => Promise<NtStatus>;
+  /** Replaces StartIo (default: start a transfer of the read length). */
+  readonly startIo?: (k: Kernel, DeviceObject: TestDevice, Irp: Irp) => Promise<void>;
   /** SynchronizeIrql for IoConnectInterrupt (default: the device's DIRQL). */
   readonly synchronizeIrql?: number;
   /** Replaces the ISR body after it acknowledged the device (default: IoRequestDpc(dev, CurrentIrp, null)). */
@@ -167,11 +171,13 @@ export interface HardwareDriverOptions {
  */
 export function hardwareDriver(k: Kernel, name: string, options: HardwareDriverOptions = {}): DriverDefinition {
   async function HwDispatch(DeviceObject: TestDevice, Irp: Irp): Promise<NtStatus> {
+    if (options.dispatch) return options.dispatch(k, DeviceObject, Irp);
     k.IoMarkIrpPending(Irp);
     await k.IoStartPacket(DeviceObject, Irp, null, null);
     return STATUS_PENDING;
   }
   async function HwStartIo(DeviceObject: TestDevice, Irp: Irp): Promise<void> {
+    if (options.startIo) return options.startIo(k, DeviceObject, Irp);
     const length = k.IoGetCurrentIrpStackLocation(Irp).Parameters.Read.Length;
     await k.WRITE_REGISTER_ULONG(DeviceObject.DeviceExtension.Registers!.Command, Math.max(1, length));
   }

@@ -6,12 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  IO_NO_INCREMENT, IRP_MJ_READ, STATUS_PENDING, STATUS_SUCCESS, Simulation,
-  type DeviceObject, type DriverDefinition, type Irp, type KDPC, type KINTERRUPT, type Kernel, type NtStatus, type RunConfig, type ScenarioDefinition,
+  IRP_MJ_READ, Simulation, type DeviceObject, type DriverDefinition, type Kernel, type RunConfig, type ScenarioDefinition,
 } from '../../model/index.js';
 import { recordRun, type TraceFormat } from '../../recorder/index.js';
 import { TraceQuery, VIEW_NAMES, loadRules, runRules, type Rule } from '../../queries/index.js';
-import { allMajors, testDriver, type TestDevice } from '../model/helpers.js';
+import { hardwareDriver, type HardwareDriverOptions, type TestDevice } from '../model/helpers.js';
 
 const ROOT = mkdtempSync(join(tmpdir(), 'irptrace-queries-'));
 let counter = 0;
@@ -65,12 +64,8 @@ export async function traceOf(scenario: ScenarioDefinition, config: Partial<RunC
 
 // ---- a bottom driver with hardware, whose routines a test may replace ------------------------------
 
-export interface HwOptions {
-  readonly dispatch?: (k: Kernel, DeviceObject: TestDevice, Irp: Irp) => Promise<NtStatus>;
-  readonly startIo?: (k: Kernel, DeviceObject: TestDevice, Irp: Irp) => Promise<void>;
-  readonly isr?: (k: Kernel, Interrupt: KINTERRUPT, DeviceObject: TestDevice) => Promise<boolean>;
-  readonly dpcForIsr?: (k: Kernel, Dpc: KDPC, DeviceObject: TestDevice, Irp: Irp) => Promise<void>;
-}
+/** The hooks of test/model/helpers.ts's hardwareDriver: dispatch, StartIo, ISR and DpcForIsr are replaceable. */
+export type HwOptions = HardwareDriverOptions;
 
 /**
  * An interrupt-driven function driver in the disk driver's shape (mark pending + IoStartPacket;
@@ -78,41 +73,7 @@ export interface HwOptions {
  * packet and completes), every routine replaceable. Routine names: HwDispatch, HwStartIo, HwIsr, HwDpcForIsr.
  */
 export function hwDriver(k: Kernel, name: string, options: HwOptions = {}): DriverDefinition {
-  async function HwDispatch(DeviceObject: TestDevice, Irp: Irp): Promise<NtStatus> {
-    if (options.dispatch) return options.dispatch(k, DeviceObject, Irp);
-    k.IoMarkIrpPending(Irp);
-    await k.IoStartPacket(DeviceObject, Irp, null, null);
-    return STATUS_PENDING;
-  }
-  async function HwStartIo(DeviceObject: TestDevice, Irp: Irp): Promise<void> {
-    if (options.startIo) return options.startIo(k, DeviceObject, Irp);
-    await k.WRITE_REGISTER_ULONG(DeviceObject.DeviceExtension.Registers!.Command, Math.max(1, k.IoGetCurrentIrpStackLocation(Irp).Parameters.Read.Length));
-  }
-  async function HwIsr(Interrupt: KINTERRUPT, DeviceObject: TestDevice): Promise<boolean> {
-    const registers = DeviceObject.DeviceExtension.Registers!;
-    if ((await k.READ_REGISTER_ULONG(registers.Status)) === 0) return false;
-    await k.WRITE_REGISTER_ULONG(registers.Status, 1);
-    if (options.isr) return options.isr(k, Interrupt, DeviceObject);
-    await k.IoRequestDpc(DeviceObject, DeviceObject.CurrentIrp, null);
-    return true;
-  }
-  async function HwDpcForIsr(Dpc: KDPC, DeviceObject: TestDevice, Irp: Irp): Promise<void> {
-    if (options.dpcForIsr) return options.dpcForIsr(k, Dpc, DeviceObject, Irp);
-    Irp.IoStatus.Status = STATUS_SUCCESS;
-    Irp.IoStatus.Information = k.IoGetCurrentIrpStackLocation(Irp).Parameters.Read.Length;
-    await k.IoStartNextPacket(DeviceObject, false);
-    await k.IoCompleteRequest(Irp, IO_NO_INCREMENT);
-  }
-  return testDriver(k, name, {
-    dispatch: allMajors(HwDispatch),
-    startIo: HwStartIo,
-    addDevice(DeviceObject, pdo) {
-      const resources = pdo.HardwareResources!;
-      k.IoInitializeDpcRequest(DeviceObject, HwDpcForIsr);
-      const connected = k.IoConnectInterrupt(HwIsr, DeviceObject, null, resources.Vector, resources.Irql, resources.Irql, 'Latched', false, -1, false);
-      DeviceObject.DeviceExtension.Interrupt = connected.InterruptObject;
-    },
-  });
+  return hardwareDriver(k, name, options);
 }
 
 /** The lower device of a test driver's device. */
