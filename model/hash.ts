@@ -36,20 +36,19 @@ const DIGEST_CACHE_LIMIT = 65536;
 
 /** Mutable chain state; one per run (or per verification). */
 export class ChainHasher {
-  private a: number;
-  private b: number;
   /** The event's words are gathered here, then mixed in one tight loop. */
   private readonly words = new Int32Array(64);
   private n = 0;
   private readonly digests = new Map<string, number>();
+  /** The chain state: the two lanes of the last hash. */
   private readonly lanes = new Int32Array(2);
   /** The last string seen in each string column, and its digest: consecutive events often repeat them. */
   private readonly lastString: (string | null)[] = [null, null, null, null, null, null, null, null, null];
   private readonly lastDigest = new Int32Array(9);
 
   constructor(previous: string = GENESIS_HASH) {
-    this.a = parseInt(previous.slice(0, 8), 16) | 0;
-    this.b = parseInt(previous.slice(8, 16), 16) | 0;
+    this.lanes[0] = parseInt(previous.slice(0, 8), 16) | 0;
+    this.lanes[1] = parseInt(previous.slice(8, 16), 16) | 0;
   }
 
   /** Hashes one event (all columns but `hash`) onto the chain and returns the new hex value. */
@@ -85,12 +84,9 @@ export class ChainHasher {
     if (e.api !== null) this.str(e.api, 7);
     if (e.detail !== null) this.str(e.detail, 8);
     if (e.thread !== null) this.int(e.thread);
-    mixWords(this.a, this.b, words, this.n, this.lanes);
-    const a = this.lanes[0]!;
-    const b = this.lanes[1]!;
-    this.a = a;
-    this.b = b;
-    return toHex(a, b);
+    const lanes = this.lanes;
+    mixWords(lanes[0]!, lanes[1]!, words, this.n, lanes);
+    return toHex(lanes[0]!, lanes[1]!);
   }
 
   private int(v: number): void {
