@@ -38,7 +38,7 @@ const DIGEST_CACHE_LIMIT = 65536;
 export class ChainHasher {
   /** The event's words are gathered here, then mixed in one tight loop. */
   private readonly words = new Int32Array(64);
-  private n = 0;
+
   private readonly digests = new Map<string, number>();
   /** The chain state: the two lanes of the last hash. */
   private readonly lanes = new Int32Array(2);
@@ -53,54 +53,43 @@ export class ChainHasher {
 
   /** Hashes one event (all columns but `hash`) onto the chain and returns the new hex value. */
   next(e: Omit<EventEnvelope, 'hash'>): string {
-    const words = this.words;
-    words[0] =
-      (e.cpu !== null ? 1 << 2 : 0) | (e.irql !== null ? 1 << 3 : 0) | (e.activation !== null ? 1 << 5 : 0) |
-      (e.routine !== null ? 1 << 6 : 0) | (e.driver !== null ? 1 << 7 : 0) | (e.device !== null ? 1 << 8 : 0) |
-      (e.irp !== null ? 1 << 9 : 0) | (e.master !== null ? 1 << 10 : 0) | (e.major !== null ? 1 << 11 : 0) |
-      (e.loc !== null ? 1 << 12 : 0) | (e.status !== null ? 1 << 13 : 0) | (e.newIrql !== null ? 1 << 14 : 0) |
-      (e.dpc !== null ? 1 << 15 : 0) | (e.lock !== null ? 1 << 16 : 0) | (e.vector !== null ? 1 << 17 : 0) |
-      (e.result !== null ? 1 << 18 : 0) | (e.api !== null ? 1 << 19 : 0) | (e.detail !== null ? 1 << 20 : 0) |
-      (e.thread !== null ? 1 << 21 : 0) | 0b10011; // seq, time_ns and kind are never NULL
-    this.n = 1;
-    this.int(e.seq); this.int(e.timeNs);
-    if (e.cpu !== null) this.int(e.cpu);
-    if (e.irql !== null) this.int(e.irql);
-    this.str(e.kind, 0);
-    if (e.activation !== null) this.int(e.activation);
-    if (e.routine !== null) this.str(e.routine, 1);
-    if (e.driver !== null) this.str(e.driver, 2);
-    if (e.device !== null) this.str(e.device, 3);
-    if (e.irp !== null) this.int(e.irp);
-    if (e.master !== null) this.int(e.master);
-    if (e.major !== null) this.str(e.major, 4);
-    if (e.loc !== null) this.int(e.loc);
-    if (e.status !== null) this.int(e.status);
-    if (e.newIrql !== null) this.int(e.newIrql);
-    if (e.dpc !== null) this.str(e.dpc, 5);
-    if (e.lock !== null) this.str(e.lock, 6);
-    if (e.vector !== null) this.int(e.vector);
-    if (e.result !== null) this.int(e.result);
-    if (e.api !== null) this.str(e.api, 7);
-    if (e.detail !== null) this.str(e.detail, 8);
-    if (e.thread !== null) this.int(e.thread);
+    // Locals, not fields, on this path: it runs once per simulated event.
+    const w = this.words;
+    const cpu = e.cpu, irql = e.irql, activation = e.activation, routine = e.routine, driver = e.driver, device = e.device;
+    const irp = e.irp, master = e.master, major = e.major, loc = e.loc, status = e.status, newIrql = e.newIrql;
+    const dpc = e.dpc, lock = e.lock, vector = e.vector, result = e.result, api = e.api, detail = e.detail, thread = e.thread;
+    let n = 1;
+    let presence = 0b10011; // seq, time_ns and kind are never NULL
+    n = putInt(w, n, e.seq); n = putInt(w, n, e.timeNs);
+    if (cpu !== null) { presence |= 1 << 2; n = putInt(w, n, cpu); }
+    if (irql !== null) { presence |= 1 << 3; n = putInt(w, n, irql); }
+    w[n++] = this.digest(e.kind, 0);
+    if (activation !== null) { presence |= 1 << 5; n = putInt(w, n, activation); }
+    if (routine !== null) { presence |= 1 << 6; w[n++] = this.digest(routine, 1); }
+    if (driver !== null) { presence |= 1 << 7; w[n++] = this.digest(driver, 2); }
+    if (device !== null) { presence |= 1 << 8; w[n++] = this.digest(device, 3); }
+    if (irp !== null) { presence |= 1 << 9; n = putInt(w, n, irp); }
+    if (master !== null) { presence |= 1 << 10; n = putInt(w, n, master); }
+    if (major !== null) { presence |= 1 << 11; w[n++] = this.digest(major, 4); }
+    if (loc !== null) { presence |= 1 << 12; n = putInt(w, n, loc); }
+    if (status !== null) { presence |= 1 << 13; n = putInt(w, n, status); }
+    if (newIrql !== null) { presence |= 1 << 14; n = putInt(w, n, newIrql); }
+    if (dpc !== null) { presence |= 1 << 15; w[n++] = this.digest(dpc, 5); }
+    if (lock !== null) { presence |= 1 << 16; w[n++] = this.digest(lock, 6); }
+    if (vector !== null) { presence |= 1 << 17; n = putInt(w, n, vector); }
+    if (result !== null) { presence |= 1 << 18; n = putInt(w, n, result); }
+    if (api !== null) { presence |= 1 << 19; w[n++] = this.digest(api, 7); }
+    if (detail !== null) { presence |= 1 << 20; w[n++] = this.digest(detail, 8); }
+    if (thread !== null) { presence |= 1 << 21; n = putInt(w, n, thread); }
+    w[0] = presence;
     const lanes = this.lanes;
-    mixWords(lanes[0]!, lanes[1]!, words, this.n, lanes);
+    mixWords(lanes[0]!, lanes[1]!, w, n, lanes);
     return toHex(lanes[0]!, lanes[1]!);
   }
 
-  private int(v: number): void {
-    const words = this.words;
-    words[this.n++] = v;
-    // The high word, two's complement: 0 for 0 ≤ v < 2^32, −1 for −2^32 ≤ v < 0.
-    words[this.n++] = v >= 0 && v <= 0xffffffff ? 0 : Math.floor(v / TWO_32);
-  }
-
-  private str(s: string, column: number): void {
-    if (this.lastString[column] === s) {
-      this.words[this.n++] = this.lastDigest[column]!;
-      return;
-    }
+  /** A string column's digest: the column's last string again, else the cache, else computed. */
+  private digest(s: string, column: number): number {
+    if (this.lastString[column] === s) return this.lastDigest[column]!;
     let d = this.digests.get(s);
     if (d === undefined) {
       d = stringDigest(s);
@@ -109,8 +98,16 @@ export class ChainHasher {
     }
     this.lastString[column] = s;
     this.lastDigest[column] = d;
-    this.words[this.n++] = d;
+    return d;
   }
+}
+
+/** Writes an integer as its two words (low 32 bits, then the high word, two's complement); returns the next index. */
+function putInt(w: Int32Array, n: number, v: number): number {
+  w[n] = v;
+  // 0 for 0 ≤ v < 2^32, −1 for −2^32 ≤ v < 0.
+  w[n + 1] = v >= 0 && v <= 0xffffffff ? 0 : Math.floor(v / TWO_32);
+  return n + 2;
 }
 
 /**
