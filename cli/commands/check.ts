@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
-import { RecorderError } from '../../recorder/index.js';
-import { RuleError, checkTrace, formatFindings } from '../../queries/index.js';
+import { RecorderError } from '../../recorder/errors.js';
 import { EXIT, UsageError } from '../errors.js';
 
 interface CheckCliOptions {
@@ -23,6 +22,7 @@ export function registerCheck(program: Command): void {
     .option('--rules <dir...>', 'also load the .sql rules of this directory')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (path: string, options: CheckCliOptions) => {
+      const { RuleError, checkTrace, formatFindings } = await import('../../queries/index.js');
       let result;
       try {
         result = await checkTrace(path, {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { readTraceInfo, RecorderError, type TraceInfo } from '../../recorder/index.js';
+import { RecorderError } from '../../recorder/errors.js';
+import type { TraceInfo } from '../../recorder/index.js';
 import { UsageError } from '../errors.js';
 
 const integer = new Intl.NumberFormat('en-US');
@@ -12,6 +13,7 @@ export function registerInfo(program: Command): void {
     .argument('<trace>', 'a trace file written by irptrace run')
     .option('--json', 'print it as one JSON object')
     .action(async (path: string, options: { json?: boolean }) => {
+      const { readTraceInfo } = await import('../../recorder/index.js');
       let info: TraceInfo;
       try {
         info = await readTraceInfo(path);

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { RecorderError } from '../../recorder/index.js';
-import { QueryError, TraceQuery, formatRows, type RowFormat } from '../../queries/index.js';
+import type { RowFormat, TraceQuery } from '../../queries/index.js';
+import { RecorderError } from '../../recorder/errors.js';
 import { EXIT, UsageError } from '../errors.js';
 
 /** `irptrace query <trace> "<SQL>"`: one read-only statement over a trace (SQLite or Arrow) and its views. */
@@ -12,6 +12,7 @@ export function registerQuery(program: Command): void {
     .argument('<sql>', 'the statement, e.g. "SELECT * FROM irp_lifetimes LIMIT 10"')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .action(async (path: string, sql: string, options: { format: RowFormat }) => {
+      const { QueryError, formatRows } = await import('../../queries/index.js');
       const trace = await openForCli(path);
       try {
         const result = trace.query(sql);
@@ -29,6 +30,7 @@ export function registerQuery(program: Command): void {
 
 /** Opens a trace for a command; a missing, foreign or corrupt file is the user's mistake (exit 2). */
 export async function openForCli(path: string): Promise<TraceQuery> {
+  const { TraceQuery } = await import('../../queries/index.js');
   try {
     return await TraceQuery.open(path);
   } catch (error) {

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { RunConfig, ScenarioDefinition } from '../../model/index.js';
-import { checkTrace, formatFindings, type CheckResult } from '../../queries/index.js';
-import { defaultTracePrefix, TRACE_FORMATS, tracePaths, type TraceFormat } from '../../recorder/index.js';
+import type { CheckResult } from '../../queries/index.js';
+import { formatFindings } from '../../queries/format.js';
+import { defaultTracePrefix, TRACE_FORMATS, tracePaths, type TraceFormat } from '../../recorder/paths.js';
 import { EXIT } from '../errors.js';
-import { executeRun, exitCodeFor, type RunReport } from '../execute.js';
+import type { RunReport } from '../execute.js';
 import { formatReport } from '../format.js';
-import { loadScenario } from '../load-scenario.js';
 import { integerIn } from '../options.js';
 
 /** The options of `run`, as commander parses them. */
@@ -41,7 +41,10 @@ export function registerRun(program: Command): void {
     .option('--check', 'run the rule pack over the trace when the run ends (exit 1 if an error rule fires)')
     .option('--json', 'print the summary as one JSON object')
     .action(async (ref: string, options: RunOptions) => {
+      // The model, recorder and rule pack load only when the command runs: `irptrace --help` stays quick.
+      const { loadScenario } = await import('../load-scenario.js');
       const scenario = await loadScenario(ref);
+      const [{ executeRun, exitCodeFor }, { checkTrace }] = await Promise.all([import('../execute.js'), import('../../queries/index.js')]);
       const report = await executeRun(scenario, runConfig(options), {
         progress: options.json !== true,
         ...(options.record ? { record: { out: options.out ?? freshTracePrefix(scenario, options), formats: options.format, force: options.force === true, source: ref } } : {}),

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { BUILTIN_SCENARIOS } from '../../scenarios/index.js';
 
 /** `irptrace scenarios [--json]`: the built-in scenarios, and the rule each buggy one plants. */
 export function registerScenarios(program: Command): void {
@@ -7,7 +6,8 @@ export function registerScenarios(program: Command): void {
     .command('scenarios')
     .description('list the built-in scenarios (and, for buggy ones, the rule they plant)')
     .option('--json', 'print a JSON array of { name, description, plants }')
-    .action((options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean }) => {
+      const { BUILTIN_SCENARIOS } = await import('../../scenarios/index.js');
       const list = BUILTIN_SCENARIOS.map((s) => ({ name: s.name, description: s.description, plants: [...(s.plants ?? [])] }));
       if (options.json === true) {
         process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { checkTrace, formatFindings } from '../../queries/index.js';
-import { defaultTracePrefix } from '../../recorder/index.js';
-import { findBuiltin } from '../../scenarios/index.js';
-import { executeRun, exitCodeFor } from '../execute.js';
+import { formatFindings } from '../../queries/format.js';
+import { defaultTracePrefix } from '../../recorder/paths.js';
 import { printReport } from './run.js';
 
 /**
@@ -14,6 +12,9 @@ export function registerStart(program: Command): void {
     .command('start')
     .description('record the built-in demo (seed 1) into ./traces/, check it against the rule pack, and show what to try next')
     .action(async () => {
+      const [{ findBuiltin }, { executeRun, exitCodeFor }, { checkTrace }] = await Promise.all([
+        import('../../scenarios/index.js'), import('../execute.js'), import('../../queries/index.js'),
+      ]);
       const demo = findBuiltin('demo');
       if (demo === undefined) throw new Error('the built-in demo scenario is missing');
       process.stdout.write('The built-in demo: the correct stack (a filter driver over a disk driver), seed 1, recorded and checked.\n\n');
