@@ -123,6 +123,17 @@ describe('irptrace run', () => {
     expect(JSON.parse(stdout)).toMatchObject({ scenario: 'complete-in-dispatch', endReason: 'completed', requests: { issued: 3, completed: 3 } });
   });
 
+  it('a trace of a scenario file given by a relative path re-executes from any directory (replay --verify)', async () => {
+    // Two levels below the scenario: the replayer's fallbacks (the trace's directory and its parent) do not find it.
+    const out = join(dir, 'relative', 'deeper', 'user');
+    expect((await irptrace(['run', './user-scenario.ts', '--out', out], { cwd: dir })).code).toBe(0);
+    const verify = await irptrace(['replay', `${out}.sqlite`, '--verify'], { cwd: WORK });
+    expect(verify.stderr).toBe('');
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toMatch(/^identical: \d+ events/);
+    expect(verify.stdout).toContain(join(dir, 'user-scenario.ts'));
+  });
+
   it('reports a scenario that throws as an error run: exit code 1, the error in the summary', async () => {
     const { code, stdout } = await irptrace(['run', './user-scenario.ts', '--json'], { cwd: dir, env: { SCENARIO_THROWS: '1' } });
     expect(code).toBe(1);

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { RunConfig, ScenarioDefinition } from '../../model/index.js';
 import type { CheckResult } from '../../queries/index.js';
@@ -42,12 +43,12 @@ export function registerRun(program: Command): void {
     .option('--json', 'print the summary as one JSON object')
     .action(async (ref: string, options: RunOptions) => {
       // The model, recorder and rule pack load only when the command runs: `irptrace --help` stays quick.
-      const { loadScenario } = await import('../load-scenario.js');
+      const { loadScenario, isScenarioPath } = await import('../load-scenario.js');
       const scenario = await loadScenario(ref);
       const [{ executeRun, exitCodeFor }, { checkTrace }] = await Promise.all([import('../execute.js'), import('../../queries/index.js')]);
       const report = await executeRun(scenario, runConfig(options), {
         progress: options.json !== true,
-        ...(options.record ? { record: { out: options.out ?? freshTracePrefix(scenario, options), formats: options.format, force: options.force === true, source: ref } } : {}),
+        ...(options.record ? { record: { out: options.out ?? freshTracePrefix(scenario, options), formats: options.format, force: options.force === true, source: isScenarioPath(ref) ? resolve(ref) : ref } } : {}),
       });
       const check = options.check === true && report.trace !== undefined ? await checkTrace((report.trace.sqlite ?? report.trace.arrow)!) : undefined;
       printReport(report, options.json === true, check);
