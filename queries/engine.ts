@@ -37,6 +37,13 @@ export interface QueryResult {
 export interface OpenOptions {
   /** Views to build as indexed TEMP tables rather than plain views (the rule pack's choice). */
   readonly materialize?: readonly ViewName[];
+  /**
+   * Called once the database is open, before the views are built, with whether it is the trace file
+   * itself (a SQLite trace with its indexes, which another connection can open too) rather than an
+   * in-memory database (an Arrow trace, or a killed recording copied to add indexes). Returns the
+   * views to materialize, instead of `materialize`. The rule pack starts its second thread here.
+   */
+  readonly beforeViews?: (opened: { readonly fileBacked: boolean }) => readonly ViewName[];
 }
 
 /**
@@ -53,10 +60,11 @@ export class TraceQuery {
     try {
       // Reading only: map the file instead of copying pages, keep a large page cache, and keep the
       // TEMP schema (views materialized for the rule pack) in memory.
-      for (const pragma of READ_PRAGMAS_SETTINGS) db.pragma(pragma);
+      for (const pragma of READING_PRAGMAS) db.pragma(pragma);
       db.function('irptrace_hex', { deterministic: true }, (value: unknown) =>
         typeof value === 'number' ? `0x${value.toString(16).toUpperCase().padStart(8, '0')}` : null);
-      createViews(db, options.materialize !== undefined ? { materialize: options.materialize } : {});
+      const materialize = options.beforeViews !== undefined ? options.beforeViews({ fileBacked: format === 'sqlite' && !db.memory }) : options.materialize;
+      createViews(db, materialize !== undefined ? { materialize } : {});
       db.pragma('query_only = ON');
       return new TraceQuery(db, path, format);
     } catch (error) {
@@ -97,7 +105,8 @@ export class TraceQuery {
   }
 }
 
-const READ_PRAGMAS_SETTINGS = ['mmap_size = 4294967296', 'cache_size = -262144', 'temp_store = MEMORY'];
+/** The pragmas of a reading connection: map the file, a large page cache, TEMP in memory (queries/check-worker.mjs gets these). */
+export const READING_PRAGMAS: readonly string[] = Object.freeze(['mmap_size = 4294967296', 'cache_size = -262144', 'temp_store = MEMORY']);
 
 /** Opens a SQLite trace read-only (the recorder's reader checks it is one irptrace wrote, in a version it reads). */
 function openReadOnly(path: string): Database.Database {

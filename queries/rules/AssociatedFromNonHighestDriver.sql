@@ -12,7 +12,8 @@ SELECT a.seq AS seq, c.seq AS seq2,
               r.routine, r.driver, a.irp, a.master, c.routine, c.driver) AS message
 FROM irp_lifetimes l
 CROSS JOIN events a ON a.seq = l.allocated_seq
-CROSS JOIN routine_runs r ON r.activation = a.activation
-JOIN events c ON c.seq = (SELECT max(x.seq) FROM events x WHERE x.irp = r.irp AND x.kind = 'IrpCalled' AND x.seq < r.entry_seq)
+-- the routine that made it: its RoutineEntered (api = the routine's kind, irp = the IRP it was called for)
+CROSS JOIN events r ON r.seq = a.activation
+JOIN events c ON c.seq = (SELECT max(x.seq) FROM events x WHERE x.irp = r.irp AND x.kind = 'IrpCalled' AND x.seq < r.seq)
 WHERE l.api = 'IoMakeAssociatedIrp'
-  AND +r.kind = 'Dispatch' AND +r.irp = a.master AND c.activation IS NOT NULL
+  AND r.kind = 'RoutineEntered' AND r.api = 'Dispatch' AND r.irp = a.master AND c.activation IS NOT NULL

@@ -6,17 +6,19 @@
 --
 -- Only on a trace whose run finished (completed or stalled): a cut trace cannot say "never".
 -- seq: the completion routine's RoutineReturned (MPR); seq2: the master's allocation.
-SELECT w.return_seq AS seq, m.allocated_seq AS seq2,
+SELECT w.return_seq AS seq, m.seq AS seq2,
        printf('%s returned STATUS_MORE_PROCESSING_REQUIRED for associated IRP %d; afterwards %s',
               w.routine, w.irp,
-              CASE WHEN a.freed_seq IS NULL AND NOT EXISTS (SELECT 1 FROM events c WHERE c.irp = m.irp AND +c.kind = 'IrpCompletionRequested' AND c.seq > w.return_seq)
+              CASE WHEN f.seq IS NULL AND NOT EXISTS (SELECT 1 FROM events c WHERE c.irp = m.irp AND +c.kind = 'IrpCompletionRequested' AND c.seq > w.return_seq)
                    THEN printf('IRP %d was never freed and master IRP %d never completed', w.irp, m.irp)
-                   WHEN a.freed_seq IS NULL THEN printf('IRP %d was never freed', w.irp)
+                   WHEN f.seq IS NULL THEN printf('IRP %d was never freed', w.irp)
                    ELSE printf('master IRP %d was never completed', m.irp) END) AS message
 FROM completion_walks w
-JOIN irp_lifetimes a ON a.irp = w.irp AND a.api = 'IoMakeAssociatedIrp'
-JOIN irp_lifetimes m ON m.irp = a.master
+-- its allocation (IoMakeAssociatedIrp), the master's, and its IoFreeIrp: irp_lifetimes' columns, read from the events
+JOIN events a ON a.irp = w.irp AND +a.kind = 'IrpAllocated' AND a.api = 'IoMakeAssociatedIrp'
+JOIN events m ON m.irp = a.master AND +m.kind = 'IrpAllocated'
+LEFT JOIN events f ON f.seq = (SELECT min(x.seq) FROM events x WHERE x.irp = w.irp AND +x.kind = 'IrpFreed')
 WHERE w.mpr
   AND (SELECT api FROM events WHERE kind = 'SessionEnded') IN ('completed', 'stalled')
-  AND (a.freed_seq IS NULL
+  AND (f.seq IS NULL
        OR NOT EXISTS (SELECT 1 FROM events c WHERE c.irp = m.irp AND +c.kind = 'IrpCompletionRequested' AND c.seq > w.return_seq))

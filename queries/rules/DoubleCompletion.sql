@@ -18,4 +18,10 @@ CROSS JOIN events c ON c.irp = l.irp AND +c.kind = 'IrpCompletionRequested'
 JOIN events p ON p.seq = (SELECT max(x.seq) FROM events x WHERE x.irp = c.irp AND +x.kind = 'IrpCompletionRequested' AND x.seq < c.seq)
 WHERE l.completion_requests > 1
   AND (EXISTS (SELECT 1 FROM events d WHERE d.irp = c.irp AND d.kind IN ('IrpCompleted', 'IrpFreed') AND d.seq > p.seq AND d.seq < c.seq)
-       OR coalesce((SELECT w.driver FROM completion_walks w WHERE w.irp = c.irp AND w.walk_seq = p.seq AND w.mpr ORDER BY w.step DESC LIMIT 1), c.driver) <> c.driver)
+       -- the driver of the last completion routine of walk p that returned STATUS_MORE_PROCESSING_REQUIRED
+       -- (completion_walks with walk_seq = p.seq and mpr, read from the events)
+       OR coalesce((SELECT e.driver FROM events e
+                    JOIN events r ON r.seq = (SELECT max(x.seq) FROM events x WHERE x.activation = e.seq) AND r.kind = 'RoutineReturned'
+                    WHERE e.irp = c.irp AND +e.kind = 'RoutineEntered' AND e.api = 'Completion' AND e.seq > p.seq AND e.seq < c.seq
+                      AND r.status = 0xC0000016
+                    ORDER BY e.seq DESC LIMIT 1), c.driver) <> c.driver)

@@ -9,6 +9,6 @@ SELECT w.return_seq AS seq, w.entry_seq AS seq2,
        printf('%s ran with Irp->PendingReturned set for IRP %d, returned %s and did not call IoMarkIrpPending',
               w.routine, w.irp, irptrace_hex(w.status)) AS message
 FROM completion_walks w
-JOIN irp_lifetimes l ON l.irp = w.irp
 WHERE w.pending_returned AND NOT w.mpr AND NOT w.marked_pending AND w.return_seq IS NOT NULL
-  AND w.loc <= l.stack_count
+  -- the registrant's location exists (irp_lifetimes.stack_count, read from the IrpAllocated)
+  AND w.loc <= (SELECT json_extract(a.detail, '$.stackCount') FROM events a WHERE a.irp = w.irp AND +a.kind = 'IrpAllocated' ORDER BY a.seq LIMIT 1)
