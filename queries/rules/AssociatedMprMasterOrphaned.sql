@@ -13,12 +13,12 @@ SELECT w.return_seq AS seq, m.seq AS seq2,
                    THEN printf('IRP %d was never freed and master IRP %d never completed', w.irp, m.irp)
                    WHEN f.seq IS NULL THEN printf('IRP %d was never freed', w.irp)
                    ELSE printf('master IRP %d was never completed', m.irp) END) AS message
-FROM completion_walks w
+FROM events s
+CROSS JOIN completion_walks w
 -- its allocation (IoMakeAssociatedIrp), the master's, and its IoFreeIrp: irp_lifetimes' columns, read from the events
-JOIN events a ON a.irp = w.irp AND +a.kind = 'IrpAllocated' AND a.api = 'IoMakeAssociatedIrp'
-JOIN events m ON m.irp = a.master AND +m.kind = 'IrpAllocated'
+JOIN events a ON a.irp = w.irp AND a.kind = 'IrpAllocated' AND a.api = 'IoMakeAssociatedIrp'
+JOIN events m ON m.irp = a.master AND m.kind = 'IrpAllocated'
 LEFT JOIN events f ON f.seq = (SELECT min(x.seq) FROM events x WHERE x.irp = w.irp AND +x.kind = 'IrpFreed')
-WHERE w.mpr
-  AND (SELECT api FROM events WHERE kind = 'SessionEnded') IN ('completed', 'stalled')
+WHERE s.kind = 'SessionEnded' AND s.api IN ('completed', 'stalled') AND w.mpr
   AND (f.seq IS NULL
        OR NOT EXISTS (SELECT 1 FROM events c WHERE c.irp = m.irp AND +c.kind = 'IrpCompletionRequested' AND c.seq > w.return_seq))

@@ -7,6 +7,6 @@
 -- seq: the routine's IoMarkIrpPending of its IRP; seq2: the IrpQueued that preceded it.
 SELECT r.marked_pending_seq AS seq, q.seq AS seq2,
        printf('%s queued IRP %d (%s) before marking it pending', r.routine, r.irp, q.api) AS message
-FROM routine_runs r
-CROSS JOIN events q ON q.activation = r.activation AND q.seq < r.marked_pending_seq AND +q.kind = 'IrpQueued' AND q.irp = r.irp
-WHERE r.marked_pending_seq IS NOT NULL
+FROM events q
+CROSS JOIN routine_runs r ON r.activation = q.activation
+WHERE q.kind = 'IrpQueued' AND q.irp = +r.irp AND q.seq < r.marked_pending_seq

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBuiltin } from '../../scenarios/index.js';
 import {
-  QueryError, RuleError, TraceQuery, VIEW_NAMES, checkTrace, loadRules, parseRule, runRules,
+  QueryError, RuleError, TraceQuery, VIEW_NAMES, checkTrace, loadRules, parseRule, runRules, splitRules, viewsUsedBy,
 } from '../../queries/index.js';
 import { cleanTraces, record } from './helpers.js';
 
@@ -148,6 +148,53 @@ describe('Arrow traces', () => {
     expect(fromSqlite.findings.length).toBeGreaterThan(0);
     const strip = (r: typeof fromSqlite): unknown => r.findings.map(({ replay: _replay, ...f }) => f);
     expect(strip(fromArrow)).toEqual(strip(fromSqlite));
+  });
+});
+
+describe('the pack on two threads', () => {
+  it('splits the rules by the views they read: the routine_runs family on the second thread, irp_lifetimes on the main one', () => {
+    const byId = new Map(loadRules().map((r) => [r.id, r]));
+    const { main, second } = splitRules(loadRules());
+    expect(main.length + second.length).toBe(byId.size);
+    const where = (id: string): string => (second.some((r) => r.id === id) ? 'second' : main.some((r) => r.id === id) ? 'main' : 'nowhere');
+    expect(where('MarkPendingWithoutStatusPending')).toBe('second');
+    expect(where('PendingReturnedNotPropagated')).toBe('second');
+    expect(where('OriginalCompletedBeforeChildFreed')).toBe('main');
+    expect(viewsUsedBy(second.map((r) => r.sql))).not.toContain('irp_lifetimes');
+    expect(viewsUsedBy(main.map((r) => r.sql))).not.toContain('routine_runs');
+    // A rule reading both halves' views stays on the main thread (which then builds both).
+    const both = parseRule(`-- id: Both\n-- title: t\n-- severity: error\n-- checks: "c."\n-- source: s\nSELECT r.activation AS seq, 'm' AS message FROM routine_runs r JOIN irp_lifetimes l ON l.irp = r.irp WHERE 0`, '/x/Both.sql');
+    expect(splitRules([both]).main.map((r) => r.id)).toEqual(['Both']);
+  });
+
+  it('a SQLite trace runs on two threads and finds exactly what one thread finds, on either thread', async () => {
+    const pendingButSuccess = await record(findBuiltin('pending-but-success')!, { seed: 1, cpus: 2, requests: 10 }, ['sqlite']);
+    const threadsFiring = new Set<number>();
+    for (const path of [`${buggy}.sqlite`, `${pendingButSuccess}.sqlite`]) {
+      const two = await checkTrace(path);
+      const one = await checkTrace(path, { parallel: false });
+      expect(two.timing.threads).toBe(2);
+      expect(one.timing.threads).toBe(1);
+      expect(new Set(two.timing.rules.map((t) => t.thread))).toEqual(new Set([0, 1]));
+      expect(two.timing.views.map((v) => v.thread)).toEqual([0, 1]);
+      expect(two.findings.length, path).toBeGreaterThan(0);
+      expect(two.findings).toEqual(one.findings);
+      const threadOf = new Map(two.timing.rules.map((t) => [t.rule, t.thread]));
+      for (const f of two.findings) threadsFiring.add(threadOf.get(f.rule)!);
+    }
+    expect(threadsFiring).toEqual(new Set([0, 1]));
+  });
+
+  it('a rule failing on the second thread names its file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'irptrace-rules-'));
+    try {
+      writeFileSync(join(dir, 'Fails.sql'), `-- id: Fails\n-- title: t\n-- severity: error\n-- checks: "c."\n-- source: s\nSELECT activation AS seq, json_extract('{bad', '$') AS message FROM routine_runs`);
+      const error = await checkTrace(`${prefix}.sqlite`, { builtin: false, rulesDirs: [dir] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RuleError);
+      expect(String((error as Error).message)).toMatch(/Fails\.sql: malformed JSON/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
