@@ -2,7 +2,7 @@ import { fmix, mixWords, stringDigest } from '../model/hash.js';
 
 /** The chain lanes after each event (mixWords writes them here). */
 const LANES = new Int32Array(2);
-import { ROW_LAYOUT, type ColumnBlock, type DictColumn, type IntColumn, type Utf8Column } from './arrow-columns.js';
+import { allValid, ROW_LAYOUT, type ColumnBlock, type DictColumn, type IntColumn, type Utf8Column } from './arrow-columns.js';
 import type { ChainPoint } from './chain.js';
 import { TraceChainError } from './errors.js';
 
@@ -85,7 +85,8 @@ function chainRows(path: string, block: ColumnBlock, start: number, stop: number
         words[n++] = hi;
       } else if (tag === NARROW) {
         words[n++] = ints[c]![i]!;
-        words[n++] = 0;
+        // The high word of a 32-bit value: its sign, two's complement.
+        words[n++] = ints[c]![i]! >> 31;
       } else if (tag === DICT) {
         words[n++] = dictDigest(columns[c] as DictColumn, indices[c]![i]!);
       } else {
@@ -117,99 +118,108 @@ function fitsRecorderLayout(columns: ColumnBlock['columns']): boolean {
 
 /**
  * chainRows for the recorder's own layout, written out column by column: no per-cell dispatch,
- * every array in a local. Same words, same order as ChainHasher.next.
+ * every array in a local. Same words, same order as ChainHasher.next (a high word as stored: two's
+ * complement, as ChainHasher writes it).
+ *
+ * No branch per cell either: which columns are NULL varies from row to row in no pattern a CPU
+ * predicts, so each cell's words are written at the current end whatever its validity bit `v`,
+ * and the end moves on by `v` times their count (a NULL dictionary cell reads index 0; a column
+ * without NULLs in the batch gets an all-ones bitmap).
  */
 function chainRowsFast(path: string, block: ColumnBlock, start: number, stop: number, from: ChainPoint): number {
   const columns = block.columns;
   const hashColumn = columns[22] as Utf8Column;
   const hashBytes = hashColumn.bytes;
   const hashOffsets = hashColumn.offsets;
+  const ones = allValid(block.length);
   const w0 = (columns[0] as IntColumn).words;
   const w1 = (columns[1] as IntColumn).words;
-  const w2 = (columns[2] as IntColumn).words;
-  const v2 = columns[2]!.valid ?? NONE;
-  const w3 = (columns[3] as IntColumn).words;
-  const v3 = columns[3]!.valid ?? NONE;
   const k4 = (columns[4] as DictColumn).indices;
   const d4 = digestTable(columns[4] as DictColumn);
+  const w2 = (columns[2] as IntColumn).words;
+  const v2 = columns[2]!.valid ?? ones;
+  const w3 = (columns[3] as IntColumn).words;
+  const v3 = columns[3]!.valid ?? ones;
   const w5 = (columns[5] as IntColumn).words;
-  const v5 = columns[5]!.valid ?? NONE;
+  const v5 = columns[5]!.valid ?? ones;
   const k6 = (columns[6] as DictColumn).indices;
   const d6 = digestTable(columns[6] as DictColumn);
-  const v6 = columns[6]!.valid ?? NONE;
+  const v6 = columns[6]!.valid ?? ones;
   const k7 = (columns[7] as DictColumn).indices;
   const d7 = digestTable(columns[7] as DictColumn);
-  const v7 = columns[7]!.valid ?? NONE;
+  const v7 = columns[7]!.valid ?? ones;
   const k8 = (columns[8] as DictColumn).indices;
   const d8 = digestTable(columns[8] as DictColumn);
-  const v8 = columns[8]!.valid ?? NONE;
+  const v8 = columns[8]!.valid ?? ones;
   const w9 = (columns[9] as IntColumn).words;
-  const v9 = columns[9]!.valid ?? NONE;
+  const v9 = columns[9]!.valid ?? ones;
   const w10 = (columns[10] as IntColumn).words;
-  const v10 = columns[10]!.valid ?? NONE;
+  const v10 = columns[10]!.valid ?? ones;
   const k11 = (columns[11] as DictColumn).indices;
   const d11 = digestTable(columns[11] as DictColumn);
-  const v11 = columns[11]!.valid ?? NONE;
+  const v11 = columns[11]!.valid ?? ones;
   const w12 = (columns[12] as IntColumn).words;
-  const v12 = columns[12]!.valid ?? NONE;
+  const v12 = columns[12]!.valid ?? ones;
   const w13 = (columns[13] as IntColumn).words;
-  const v13 = columns[13]!.valid ?? NONE;
+  const v13 = columns[13]!.valid ?? ones;
   const w14 = (columns[14] as IntColumn).words;
-  const v14 = columns[14]!.valid ?? NONE;
+  const v14 = columns[14]!.valid ?? ones;
   const k15 = (columns[15] as DictColumn).indices;
   const d15 = digestTable(columns[15] as DictColumn);
-  const v15 = columns[15]!.valid ?? NONE;
+  const v15 = columns[15]!.valid ?? ones;
   const k16 = (columns[16] as DictColumn).indices;
   const d16 = digestTable(columns[16] as DictColumn);
-  const v16 = columns[16]!.valid ?? NONE;
+  const v16 = columns[16]!.valid ?? ones;
   const w17 = (columns[17] as IntColumn).words;
-  const v17 = columns[17]!.valid ?? NONE;
+  const v17 = columns[17]!.valid ?? ones;
   const w18 = (columns[18] as IntColumn).words;
-  const v18 = columns[18]!.valid ?? NONE;
+  const v18 = columns[18]!.valid ?? ones;
   const k19 = (columns[19] as DictColumn).indices;
   const d19 = digestTable(columns[19] as DictColumn);
-  const v19 = columns[19]!.valid ?? NONE;
+  const v19 = columns[19]!.valid ?? ones;
   const detail = columns[20] as Utf8Column;
-  const v20 = columns[20]!.valid ?? NONE;
+  const v20 = columns[20]!.valid ?? ones;
   const w21 = (columns[21] as IntColumn).words;
-  const v21 = columns[21]!.valid ?? NONE;
+  const v21 = columns[21]!.valid ?? ones;
   const stored = storedHashes(hashBytes, hashOffsets, start, stop);
   let a = parseInt(from.hash.slice(0, 8), 16) | 0;
   let b = parseInt(from.hash.slice(8, 16), 16) | 0;
   let expected = from.seq + 1;
   let lastTime = from.timeNs;
   const W = WORDS;
-  let h = 0;
+  let v = 0;
   for (let i = start; i < stop; i++) {
     const seq = w0[2 * i + 1]! * TWO_32 + (w0[2 * i]! >>> 0);
     if (seq !== expected) throw new TraceChainError(path, expected, `found seq ${seq} where ${expected} was expected`);
     const time = w1[2 * i + 1]! * TWO_32 + (w1[2 * i]! >>> 0);
     if (time < lastTime) throw new TraceChainError(path, seq, `time goes back from ${lastTime} to ${time} ns`);
+    const byte = i >> 3;
+    const bit = i & 7;
     // seq, time_ns and kind are never NULL.
     let presence = 0b10011;
     let n = 1;
-    W[n++] = w0[2 * i]!; h = w0[2 * i + 1]!; W[n++] = h > 0 ? h : 0;
-    W[n++] = w1[2 * i]!; h = w1[2 * i + 1]!; W[n++] = h > 0 ? h : 0;
-    if (v2.length === 0 || ((v2[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 4; W[n++] = w2[i]!; W[n++] = 0; }
-    if (v3.length === 0 || ((v3[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 8; W[n++] = w3[i]!; W[n++] = 0; }
+    W[n++] = w0[2 * i]!; W[n++] = w0[2 * i + 1]!;
+    W[n++] = w1[2 * i]!; W[n++] = w1[2 * i + 1]!;
+    v = (v2[byte]! >> bit) & 1; presence |= v << 2; W[n] = w2[i]!; W[n + 1] = w2[i]! >> 31; n += v << 1;
+    v = (v3[byte]! >> bit) & 1; presence |= v << 3; W[n] = w3[i]!; W[n + 1] = w3[i]! >> 31; n += v << 1;
     W[n++] = d4[k4[i]!]!;
-    if (v5.length === 0 || ((v5[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 32; W[n++] = w5[2 * i]!; h = w5[2 * i + 1]!; W[n++] = h > 0 ? h : 0; }
-    if (v6.length === 0 || ((v6[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 64; W[n++] = d6[k6[i]!]!; }
-    if (v7.length === 0 || ((v7[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 128; W[n++] = d7[k7[i]!]!; }
-    if (v8.length === 0 || ((v8[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 256; W[n++] = d8[k8[i]!]!; }
-    if (v9.length === 0 || ((v9[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 512; W[n++] = w9[2 * i]!; h = w9[2 * i + 1]!; W[n++] = h > 0 ? h : 0; }
-    if (v10.length === 0 || ((v10[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 1024; W[n++] = w10[2 * i]!; h = w10[2 * i + 1]!; W[n++] = h > 0 ? h : 0; }
-    if (v11.length === 0 || ((v11[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 2048; W[n++] = d11[k11[i]!]!; }
-    if (v12.length === 0 || ((v12[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 4096; W[n++] = w12[i]!; W[n++] = 0; }
-    if (v13.length === 0 || ((v13[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 8192; W[n++] = w13[2 * i]!; h = w13[2 * i + 1]!; W[n++] = h > 0 ? h : 0; }
-    if (v14.length === 0 || ((v14[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 16384; W[n++] = w14[i]!; W[n++] = 0; }
-    if (v15.length === 0 || ((v15[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 32768; W[n++] = d15[k15[i]!]!; }
-    if (v16.length === 0 || ((v16[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 65536; W[n++] = d16[k16[i]!]!; }
-    if (v17.length === 0 || ((v17[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 131072; W[n++] = w17[i]!; W[n++] = 0; }
-    if (v18.length === 0 || ((v18[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 262144; W[n++] = w18[2 * i]!; W[n++] = w18[2 * i + 1]!; }
-    if (v19.length === 0 || ((v19[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 524288; W[n++] = d19[k19[i]!]!; }
-    if (v20.length === 0 || ((v20[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 1048576; W[n++] = textDigest(detail, i); }
-    if (v21.length === 0 || ((v21[i >> 3]! >> (i & 7)) & 1) === 1) { presence |= 2097152; W[n++] = w21[i]!; W[n++] = 0; }
+    v = (v5[byte]! >> bit) & 1; presence |= v << 5; W[n] = w5[2 * i]!; W[n + 1] = w5[2 * i + 1]!; n += v << 1;
+    v = (v6[byte]! >> bit) & 1; presence |= v << 6; W[n] = d6[k6[i]! & -v]!; n += v;
+    v = (v7[byte]! >> bit) & 1; presence |= v << 7; W[n] = d7[k7[i]! & -v]!; n += v;
+    v = (v8[byte]! >> bit) & 1; presence |= v << 8; W[n] = d8[k8[i]! & -v]!; n += v;
+    v = (v9[byte]! >> bit) & 1; presence |= v << 9; W[n] = w9[2 * i]!; W[n + 1] = w9[2 * i + 1]!; n += v << 1;
+    v = (v10[byte]! >> bit) & 1; presence |= v << 10; W[n] = w10[2 * i]!; W[n + 1] = w10[2 * i + 1]!; n += v << 1;
+    v = (v11[byte]! >> bit) & 1; presence |= v << 11; W[n] = d11[k11[i]! & -v]!; n += v;
+    v = (v12[byte]! >> bit) & 1; presence |= v << 12; W[n] = w12[i]!; W[n + 1] = w12[i]! >> 31; n += v << 1;
+    v = (v13[byte]! >> bit) & 1; presence |= v << 13; W[n] = w13[2 * i]!; W[n + 1] = w13[2 * i + 1]!; n += v << 1;
+    v = (v14[byte]! >> bit) & 1; presence |= v << 14; W[n] = w14[i]!; W[n + 1] = w14[i]! >> 31; n += v << 1;
+    v = (v15[byte]! >> bit) & 1; presence |= v << 15; W[n] = d15[k15[i]! & -v]!; n += v;
+    v = (v16[byte]! >> bit) & 1; presence |= v << 16; W[n] = d16[k16[i]! & -v]!; n += v;
+    v = (v17[byte]! >> bit) & 1; presence |= v << 17; W[n] = w17[i]!; W[n + 1] = w17[i]! >> 31; n += v << 1;
+    v = (v18[byte]! >> bit) & 1; presence |= v << 18; W[n] = w18[2 * i]!; W[n + 1] = w18[2 * i + 1]!; n += v << 1;
+    v = (v19[byte]! >> bit) & 1; presence |= v << 19; W[n] = d19[k19[i]! & -v]!; n += v;
+    v = (v20[byte]! >> bit) & 1; presence |= v << 20; W[n] = textDigest(detail, i); n += v;
+    v = (v21[byte]! >> bit) & 1; presence |= v << 21; W[n] = w21[i]!; W[n + 1] = w21[i]! >> 31; n += v << 1;
     W[0] = presence;
     mixWords(a, b, W, n, LANES);
     a = LANES[0]!;
@@ -258,7 +268,8 @@ const NIBBLE = Int8Array.from({ length: 256 }, (_, c) => (c >= 48 && c <= 57 ? c
 function digestTable(column: DictColumn): Int32Array {
   const { strings, digests } = column;
   for (let i = digests.length; i < strings.length; i++) digests.push(stringDigest(strings[i]!) | 0);
-  return Int32Array.from(digests);
+  // At least one entry: a NULL cell reads index 0.
+  return digests.length === 0 ? new Int32Array(1) : Int32Array.from(digests);
 }
 
 const TWO_32 = 4294967296;
@@ -270,7 +281,6 @@ const DICT = 2;
 const TEXT = 3;
 const NO_WORDS = new Int32Array(0);
 const NO_INDICES = new Int16Array(0);
-const NONE: Uint8Array = new Uint8Array(0);
 const HEX = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
 
 function hexEquals(bytes: Uint8Array, at: number, v: number): boolean {
