@@ -5,45 +5,29 @@ import {
   ARROW_METADATA_KEYS as META, EVENT_TABLE_COLUMNS, RecorderError, sessionFromSchema, TraceFormatError, TraceNotFoundError,
   type SessionEnd, type SessionFacts,
 } from '../recorder/index.js';
-import { AnyRowReader, blankEvent, intAt, isAscii, isValid, ROW_LAYOUT, RowReader, textAt, type Column, type ColumnBlock } from './arrow-columns.js';
+import { AnyRowReader, blankEvent, intAt, isValid, ROW_LAYOUT, RowReader, textAt, type ColumnBlock } from './arrow-columns.js';
 import type { ChainPoint } from './chain.js';
-import { verifyColumns } from './column-chain.js';
+import { decodeBatch, epochOf, lastRowPoint, type BatchEntry, type DictionaryEpoch, type FieldLayout } from './arrow-batch.js';
+import { chainThread, toChainThread } from './chain-pool.js';
+import { BUSY, CLAIMED_BY_MAIN, CLAIMED_BY_WORKER, DONE, FAILED, FREE, HEADER, NEXT } from './chain-protocol.js';
+import { pointAt, verifyColumns } from './column-chain.js';
 import { ReplayError, TraceChainError, TraceCorruptError, TraceTruncatedError } from './errors.js';
 import type { EventFilter } from './filter.js';
 import type { TraceFile, TraceFingerprint } from './trace-file.js';
 
-/** Where a record batch lies in the file, and what its metadata says. */
-interface BatchEntry {
-  /** seq of its first row. */
-  readonly first: number;
-  readonly rows: number;
-  /** Byte offset of the body, and its length. */
-  readonly body: number;
-  readonly bodyLength: number;
-  readonly nodes: readonly { readonly length: number; readonly nullCount: number }[];
-  readonly buffers: readonly { readonly offset: number; readonly length: number }[];
-  /** Index of the message in the stream (orders it against dictionary batches). */
-  readonly position: number;
-}
-
-/** A dictionary's strings from one replacement (or the first batch) on, deltas appended. */
-interface DictionaryEpoch {
-  readonly position: number;
-  readonly strings: string[];
-  /** stringDigest of each string, filled on demand by the chain check. */
-  readonly digests: number[];
-  /** string → index, built on first use by `find`. */
-  codes?: Map<string, number>;
-}
-
-/** How a schema field is laid out in a record batch body. */
-interface FieldLayout {
-  readonly name: string;
-  readonly kind: 'int32' | 'int64' | 'utf8' | 'dict';
-  readonly dictionaryId: number;
-}
-
 const CONTINUATION = -1;
+
+/** Batches after the first a chain-checked fold must cover to hand their check to the chain thread (chain-pool.ts). */
+const CHAIN_THREAD_BATCHES = 16;
+let nextThreadId = 1;
+
+/** A chain check handed to the chain thread: batches `first + 1` … `first + count`, the last up to row `lastStop`. */
+interface ThreadJob {
+  readonly control: Int32Array;
+  readonly first: number;
+  readonly count: number;
+  readonly lastStop: number;
+}
 
 /**
  * An Arrow IPC stream trace (recorder/arrow-sink.ts), read synchronously with random access by
@@ -63,6 +47,10 @@ export class ArrowTraceFile implements TraceFile {
    */
   private readonly bodies: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)];
   private turn = 0;
+  /** The body buffer of batches checked ahead while the chain thread is busy (`checked`). */
+  private spare = Buffer.alloc(0);
+  /** This trace's id in the chain thread, once its index has been sent there. */
+  private threadId: number | null = null;
   /** The recorder's own layout gets the fast row reader; any other, the cell-by-cell one. */
   private readonly rows: RowReader | AnyRowReader;
 
@@ -180,24 +168,31 @@ export class ArrowTraceFile implements TraceFile {
 
   *blocks(from = 0, to = this.count - 1, chain: ChainPoint | null = null): Generator<TraceEvent[]> {
     let point = chain;
-    for (const { block, start, stop } of this.ranges(from, to)) {
-      let end = stop;
-      let failure: TraceChainError | null = null;
-      if (point !== null) {
-        try {
-          point = verifyColumns(this.path, block, start, stop, point);
-        } catch (error) {
-          if (!(error instanceof TraceChainError)) throw error;
-          failure = error;
-          end = Math.max(start, Math.min(stop, error.seq - block.first));
+    const job = point !== null ? this.chainJob(from, to) : null;
+    try {
+      let j = 0;
+      for (const { block, start, stop } of this.ranges(from, to)) {
+        let end = stop;
+        let failure: TraceChainError | null = null;
+        if (point !== null) {
+          try {
+            point = this.check(job, j, block, start, stop, point);
+          } catch (error) {
+            if (!(error instanceof TraceChainError)) throw error;
+            failure = error;
+            end = Math.max(start, Math.min(stop, error.seq - block.first));
+          }
         }
+        j++;
+        const rows = this.rows;
+        rows.set(block);
+        const out = new Array<TraceEvent>(end - start);
+        for (let k = 0; k < out.length; k++) out[k] = rows.event(start + k);
+        if (out.length > 0) yield out;
+        if (failure !== null) throw failure;
       }
-      const rows = this.rows;
-      rows.set(block);
-      const out = new Array<TraceEvent>(end - start);
-      for (let k = 0; k < out.length; k++) out[k] = rows.event(start + k);
-      if (out.length > 0) yield out;
-      if (failure !== null) throw failure;
+    } finally {
+      if (job !== null) Atomics.store(job.control, BUSY, 0);
     }
   }
 
@@ -217,22 +212,102 @@ export class ArrowTraceFile implements TraceFile {
       }
       return point;
     }
+    // The chain check of all batches but the first on the other thread, when the range is long.
+    const job = point !== null ? this.chainJob(from, to) : null;
     // The reader itself is the event, its fields read on demand (arrow-columns.ts).
     const e = rows.view;
-    for (const { block, start, stop } of this.ranges(from, to)) {
-      if (point !== null) point = verifyColumns(this.path, block, start, stop, point);
-      rows.set(block);
-      if (visit === undefined) {
-        for (let i = start; i < stop; i++) reduce(state, rows.at(i).view);
-      } else {
-        for (let i = start; i < stop; i++) {
-          rows.at(i);
-          reduce(state, e);
-          visit(e);
+    try {
+      let j = 0;
+      for (const { block, start, stop } of this.ranges(from, to)) {
+        if (point !== null) {
+          point = this.check(job, j, block, start, stop, point);
+        }
+        j++;
+        rows.set(block);
+        if (visit === undefined) {
+          for (let i = start; i < stop; i++) reduce(state, rows.at(i).view);
+        } else {
+          for (let i = start; i < stop; i++) {
+            rows.at(i);
+            reduce(state, e);
+            visit(e);
+          }
         }
       }
+    } finally {
+      if (job !== null) Atomics.store(job.control, BUSY, 0);
     }
     return point;
+  }
+
+  /** Checks the chain over rows `start`…`stop - 1` of the `j`th batch of a range (here, or by the chain thread for `job`). */
+  private check(job: ThreadJob | null, j: number, block: ColumnBlock, start: number, stop: number, point: ChainPoint): ChainPoint {
+    return job === null || j === 0 ? verifyColumns(this.path, block, start, stop, point) : this.checked(job, j - 1, block, stop, point);
+  }
+
+  /**
+   * Hands the chain check of batches after the first of `from`…`to` to the chain thread
+   * (chain-pool.ts) when they are at least CHAIN_THREAD_BATCHES; null: check them here.
+   */
+  private chainJob(from: number, to: number): ThreadJob | null {
+    const last = Math.min(to, this.count - 1);
+    if (last < from) return null;
+    const first = this.batchOf(from);
+    const count = this.batchOf(last) - first;
+    if (count < CHAIN_THREAD_BATCHES) return null;
+    if (this.threadId === null) {
+      const id = nextThreadId++;
+      if (!toChainThread({ op: 'open', trace: id, path: this.path, layouts: this.layouts, batches: this.batches, dictionaries: this.dictionaries })) return null;
+      this.threadId = id;
+    }
+    const shared = new SharedArrayBuffer(4 * (HEADER + count));
+    const control = new Int32Array(shared);
+    control[BUSY] = 1;
+    const lastStop = last - this.batches[first + count]!.first + 1;
+    toChainThread({ op: 'job', trace: this.threadId, control: shared, first, count, lastStop });
+    return { control, first, count, lastStop };
+  }
+
+  /**
+   * Waits until batch `k` of a job (`block`, rows up to `stop`) is checked — by the thread, or
+   * here: a batch the thread has not claimed, or failed on (to throw the exact error). While the
+   * thread is on it, checks the next unclaimed batch here instead of waiting. Returns the point
+   * after row `stop - 1` (`point`: the one before the batch).
+   */
+  private checked(job: ThreadJob, k: number, block: ColumnBlock, stop: number, point: ChainPoint): ChainPoint {
+    const ctl = job.control;
+    for (;;) {
+      const state = Atomics.load(ctl, HEADER + k);
+      if (state === DONE) return pointAt(block, stop - 1);
+      if (state === FAILED || (state === FREE && Atomics.compareExchange(ctl, HEADER + k, FREE, CLAIMED_BY_MAIN) === FREE)) {
+        const after = verifyColumns(this.path, block, 0, stop, point);
+        Atomics.store(ctl, HEADER + k, DONE);
+        return after;
+      }
+      if (state !== CLAIMED_BY_WORKER) continue;
+      // The thread is on it: check another batch meanwhile, or wait.
+      const other = Atomics.add(ctl, NEXT, 1);
+      if (other < job.count && Atomics.compareExchange(ctl, HEADER + other, FREE, CLAIMED_BY_MAIN) === FREE) {
+        const b = job.first + 1 + other;
+        const entry = this.batches[b]!;
+        if (this.spare.length < entry.bodyLength) this.spare = Buffer.allocUnsafeSlow(Math.max(entry.bodyLength, 1 << 20));
+        const before = lastRowPoint(this.path, this.fd, this.batches[b - 1]!, this.layouts);
+        const ahead = damaged(this.path, `record batch ${b} is unreadable`, () => decodeBatch(this.path, this.fd, b, entry, this.layouts, this.dictionaries, this.spare));
+        let result = DONE;
+        try {
+          verifyColumns(this.path, ahead, 0, other === job.count - 1 ? job.lastStop : entry.rows, before);
+        } catch {
+          // Thrown in order, when the fold gets there.
+          result = FAILED;
+        }
+        Atomics.store(ctl, HEADER + other, result);
+      } else if (Atomics.wait(ctl, HEADER + k, CLAIMED_BY_WORKER, 1000) === 'timed-out' && chainThread() === null) {
+        // The thread ended with the batch in hand.
+        const after = verifyColumns(this.path, block, 0, stop, point);
+        Atomics.store(ctl, HEADER + k, DONE);
+        return after;
+      }
+    }
   }
 
   /** The record batches covering `from`…`to`, each with the row range inside it. */
@@ -287,6 +362,7 @@ export class ArrowTraceFile implements TraceFile {
   }
 
   close(): void {
+    if (this.threadId !== null) toChainThread({ op: 'close', trace: this.threadId });
     closeSync(this.fd);
   }
 
@@ -332,11 +408,7 @@ export class ArrowTraceFile implements TraceFile {
   }
 
   private epochOf(id: number, position: number): DictionaryEpoch {
-    const epochs = this.dictionaries.get(id);
-    let found: DictionaryEpoch | undefined;
-    for (const e of epochs ?? []) if (e.position < position) found = e;
-    if (found === undefined) throw new TraceCorruptError(this.path, `a record batch uses dictionary ${id} before any dictionary batch defines it`);
-    return found;
+    return epochOf(this.path, this.dictionaries, id, position);
   }
 
   /** Batch `b` decoded as column views (the last one is kept: steps and seeks reuse it). */
@@ -351,40 +423,7 @@ export class ArrowTraceFile implements TraceFile {
     const entry = this.batches[b]!;
     this.turn ^= 1;
     if (this.bodies[this.turn]!.length < entry.bodyLength) this.bodies[this.turn] = Buffer.allocUnsafeSlow(Math.max(entry.bodyLength, 1 << 20));
-    const body = this.bodies[this.turn]!.subarray(0, entry.bodyLength);
-    const got = readSync(this.fd, body, 0, entry.bodyLength, entry.body);
-    if (got !== entry.bodyLength) throw new TraceTruncatedError(this.path, entry.body + got);
-    const columns: Column[] = [];
-    let buffer = 0;
-    const slice = (): Buffer => {
-      const region = entry.buffers[buffer++];
-      if (region === undefined || region.offset + region.length > body.length) throw new TraceCorruptError(this.path, `record batch ${b} has a buffer outside its body`);
-      return body.subarray(region.offset, region.offset + region.length);
-    };
-    for (let f = 0; f < this.layouts.length; f++) {
-      const layout = this.layouts[f]!;
-      const node = entry.nodes[f]!;
-      const validity = slice();
-      // A plain Uint8Array view, not the Buffer slice: the row readers' validity fields then see one map (a Buffer and
-      // the empty Uint8Array of an all-valid column made every validity test polymorphic, ~10 ns per cell).
-      const valid = node.nullCount === 0 || validity.length === 0 ? null : new Uint8Array(validity.buffer, validity.byteOffset, validity.length);
-      if (layout.kind === 'int32' || layout.kind === 'int64') {
-        const data = slice();
-        const wide = layout.kind === 'int64';
-        if (data.length < entry.rows * (wide ? 8 : 4)) throw new TraceCorruptError(this.path, `record batch ${b}: column ${layout.name} is short`);
-        columns.push({ type: 'int', words: new Int32Array(data.buffer, data.byteOffset, entry.rows * (wide ? 2 : 1)), wide, valid });
-      } else if (layout.kind === 'dict') {
-        const data = slice();
-        const { strings, digests } = this.epochOf(layout.dictionaryId, entry.position);
-        columns.push({ type: 'dict', indices: new Int16Array(data.buffer, data.byteOffset, entry.rows), strings, digests, valid });
-      } else {
-        const offsets = slice();
-        const bytes = slice();
-        const offsetView = new Int32Array(offsets.buffer, offsets.byteOffset, entry.rows + 1);
-        columns.push({ type: 'utf8', offsets: offsetView, bytes, text: isAscii(bytes) ? bytes.toString('latin1') : null, valid });
-      }
-    }
-    return { first: entry.first, length: entry.rows, columns };
+    return decodeBatch(this.path, this.fd, b, entry, this.layouts, this.dictionaries, this.bodies[this.turn]!);
   }
 }
 

@@ -24,6 +24,13 @@ export function verifyColumns(path: string, block: ColumnBlock, start: number, s
   return { seq: block.first + last, hash: hashColumn.bytes.toString('latin1', hashColumn.offsets[last]!, hashColumn.offsets[last + 1]!), timeNs: lastTime };
 }
 
+/** The chain point of row `row` of a batch as stored: its seq, time and hash. */
+export function pointAt(block: ColumnBlock, row: number): ChainPoint {
+  const time = (block.columns[1] as IntColumn).words;
+  const hash = block.columns[22] as Utf8Column;
+  return { seq: block.first + row, hash: hash.bytes.toString('latin1', hash.offsets[row]!, hash.offsets[row + 1]!), timeNs: time[2 * row + 1]! * TWO_32 + (time[2 * row]! >>> 0) };
+}
+
 /**
  * The row loop of verifyColumns for any column layout, alone in its function: V8 compiles it on-stack while it loops,
  * and code after such a loop in the same function kept being deoptimized (no type feedback yet).
