@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { initialState, type MachineState } from '../model/index.js';
+import { initialState, type MachineState, type TraceEvent } from '../model/index.js';
 import { CHAIN_START, type ChainPoint } from './chain.js';
 import { decodeState, encodeState } from './state-codec.js';
 import type { TraceFile, TraceFingerprint } from './trace-file.js';
@@ -110,17 +110,20 @@ export class Checkpoints {
     const points: ChainPoint[] = [CHAIN_START];
     const zones: Zone[] = [];
     const zone = new ZoneBuilder();
-    const visit = zone.add.bind(zone);
-    let point: ChainPoint = CHAIN_START;
-    for (let from = 0; from < file.count; from += interval) {
-      const to = Math.min(from + interval, file.count) - 1;
-      point = file.fold(state, from, to, point, visit)!;
+    // One fold over the whole trace (a long Arrow fold has its chain checked on the other core,
+    // arrow-file.ts); the checkpoints and zones are taken as it passes each interval's last event.
+    const visit = (e: TraceEvent): void => {
+      zone.add(e);
+      if ((e.seq + 1) % interval !== 0) return;
       zones.push(zone.take());
-      if (to + 1 === from + interval) {
-        encoded.push(encodeState(state));
-        points.push(point);
-      }
-      onProgress?.(to + 1, file.count);
+      encoded.push(encodeState(state));
+      points.push({ seq: e.seq, hash: e.hash, timeNs: e.timeNs });
+      onProgress?.(e.seq + 1, file.count);
+    };
+    if (file.count > 0) file.fold(state, 0, file.count - 1, CHAIN_START, visit);
+    if (file.count % interval !== 0) {
+      zones.push(zone.take());
+      onProgress?.(file.count, file.count);
     }
     let offset = 0;
     const entries = points.map((p, j) => {
