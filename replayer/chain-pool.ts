@@ -10,11 +10,12 @@ import type { ChainWorkerMessage } from './chain-protocol.js';
  * messages. `IRPTRACE_CHAIN_THREAD=0` turns it off.
  */
 let worker: Worker | null | undefined;
+let enabled = process.env.IRPTRACE_CHAIN_THREAD !== '0';
 let ready: Promise<boolean> = Promise.resolve(false);
 
 export function chainThread(): Worker | null {
+  if (!enabled) return null;
   if (worker === undefined) {
-    if (process.env.IRPTRACE_CHAIN_THREAD === '0') return (worker = null);
     try {
       const started = new Worker(new URL('./chain-worker.mjs', import.meta.url));
       started.unref();
@@ -49,4 +50,11 @@ export function toChainThread(message: ChainWorkerMessage): boolean {
 export function chainThreadReady(): Promise<boolean> {
   chainThread();
   return ready;
+}
+
+/** Turns handing chain checks to the thread on or off for this process (the bench compares both); returns the previous setting. */
+export function useChainThread(on: boolean): boolean {
+  const was = enabled;
+  enabled = on;
+  return was;
 }

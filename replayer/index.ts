@@ -4,6 +4,7 @@ export type { TraceFile, TraceFingerprint } from './trace-file.js';
 export { replayTrace, type ReplayOptions } from './stream.js';
 export { paced } from './pace.js';
 export { ChainVerifier, CHAIN_START, type ChainPoint } from './chain.js';
+export { useChainThread, chainThreadReady } from './chain-pool.js';
 
 /* Time travel */
 export { Timeline, type TimelineOptions } from './timeline.js';
