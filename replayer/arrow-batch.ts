@@ -1,5 +1,5 @@
 import { readSync } from 'node:fs';
-import { isAscii, type Column, type ColumnBlock } from './arrow-columns.js';
+import { Utf8Cells, type Column, type ColumnBlock } from './arrow-columns.js';
 import type { ChainPoint } from './chain.js';
 import { TraceCorruptError, TraceTruncatedError } from './errors.js';
 
@@ -87,7 +87,7 @@ export function decodeBatch(
       const offsets = slice();
       const bytes = slice();
       const offsetView = new Int32Array(offsets.buffer, offsets.byteOffset, entry.rows + 1);
-      columns.push({ type: 'utf8', offsets: offsetView, bytes, text: isAscii(bytes) ? bytes.toString('latin1') : null, valid });
+      columns.push(new Utf8Cells(offsetView, bytes, valid));
     }
   }
   return { first: entry.first, length: entry.rows, columns };

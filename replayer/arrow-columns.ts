@@ -26,13 +26,39 @@ export interface DictColumn {
   readonly valid: Uint8Array | null;
 }
 
-/** A plain UTF-8 column; `text` is the whole data buffer decoded once when it is ASCII. */
+/** A plain UTF-8 column. */
 export interface Utf8Column {
   readonly type: 'utf8';
   readonly offsets: Int32Array;
   readonly bytes: Buffer;
+  /** Whether the data buffer is plain ASCII (code units = bytes). */
+  readonly ascii: boolean;
+  /** The whole data buffer decoded once when it is ASCII (latin1 decoding is then exact); null otherwise. */
   readonly text: string | null;
   readonly valid: Uint8Array | null;
+}
+
+/**
+ * A Utf8Column whose ASCII scan and decoding are done on first use: a fold reads the `detail` of a
+ * few kinds only and never the `hash`, and the chain check digests bytes. Views over the batch
+ * body, like the other columns: used while the batch is.
+ */
+export class Utf8Cells implements Utf8Column {
+  readonly type = 'utf8' as const;
+  private scanned = -1;
+  private decoded: string | null | undefined = undefined;
+
+  constructor(readonly offsets: Int32Array, readonly bytes: Buffer, readonly valid: Uint8Array | null) {}
+
+  get ascii(): boolean {
+    if (this.scanned < 0) this.scanned = isAscii(this.bytes) ? 1 : 0;
+    return this.scanned === 1;
+  }
+
+  get text(): string | null {
+    if (this.decoded === undefined) this.decoded = this.ascii ? this.bytes.toString('latin1') : null;
+    return this.decoded;
+  }
 }
 
 export type Column = IntColumn | DictColumn | Utf8Column;
@@ -66,7 +92,8 @@ export function textAt(c: DictColumn | Utf8Column, i: number): string | null {
   if (c.type === 'dict') return c.strings[c.indices[i]!]!;
   const start = c.offsets[i]!;
   const end = c.offsets[i + 1]!;
-  return c.text !== null ? c.text.slice(start, end) : c.bytes.toString('utf8', start, end);
+  const text = c.text;
+  return text !== null ? text.slice(start, end) : c.bytes.toString('utf8', start, end);
 }
 
 /** Whether a UTF-8 buffer is plain ASCII (then latin1 decoding is exact and much faster). */
@@ -96,6 +123,7 @@ const NO_CODES: Int16Array = new Int16Array(0);
 /** A dictionary with no string yet: one string, so that index 0 (what a NULL cell is read as) is always in bounds. */
 const NO_STRINGS: readonly string[] = [''];
 let ONES: Uint8Array = new Uint8Array(512).fill(0xff);
+const NO_TEXT: Utf8Column = new Utf8Cells(new Int32Array(1), Buffer.alloc(0), null);
 
 /** A validity bitmap of `rows` rows all valid (shared, grown as needed; never written but by this function). */
 export function allValid(rows: number): Uint8Array {
@@ -125,6 +153,12 @@ export function allValid(rows: number): Uint8Array {
 export class RowReader {
   /** The row `at` points to. */
   private i = 0;
+  seq = 0;
+  timeNs = 0;
+  cpu: number | null = null;
+  irql: number | null = null;
+  kind = '';
+  irp: number | null = null;
   /** The select of `event`: [null, the cell's value]. */
   private readonly pick: unknown[] = [null, null];
   private w0 = NO_WORDS; private w1 = NO_WORDS;
@@ -141,9 +175,9 @@ export class RowReader {
   private k16 = NO_CODES; private s16 = NO_STRINGS; private v16 = ONES;
   private w17 = NO_WORDS; private v17 = ONES; private w18 = NO_WORDS; private v18 = ONES;
   private k19 = NO_CODES; private s19 = NO_STRINGS; private v19 = ONES;
-  private o20 = NO_WORDS; private t20 = ''; private b20: Buffer | null = null; private v20 = ONES;
+  private c20: Utf8Column = NO_TEXT; private v20 = ONES;
   private w21 = NO_WORDS; private v21 = ONES;
-  private o22 = NO_WORDS; private t22 = '';
+  private c22: Utf8Column = NO_TEXT;
 
   /** Whether a batch's columns are laid out as this reader expects. */
   static fits(block: ColumnBlock): boolean {
@@ -177,11 +211,9 @@ export class RowReader {
     this.k16 = codes(16); this.s16 = dict(16); this.v16 = valid(16);
     this.w17 = int(17).words; this.v17 = valid(17); this.w18 = int(18).words; this.v18 = valid(18);
     this.k19 = codes(19); this.s19 = dict(19); this.v19 = valid(19);
-    const detail = c[20] as Utf8Column;
-    this.o20 = detail.offsets; this.t20 = detail.text ?? ''; this.b20 = detail.text === null ? detail.bytes : null; this.v20 = valid(20);
+    this.c20 = c[20] as Utf8Column; this.v20 = valid(20);
     this.w21 = int(21).words; this.v21 = valid(21);
-    const hash = c[22] as Utf8Column;
-    this.o22 = hash.offsets; this.t22 = hash.text ?? hash.bytes.toString('utf8');
+    this.c22 = c[22] as Utf8Column;
   }
 
   /** Row `i` as a new event. */
@@ -217,7 +249,7 @@ export class RowReader {
     b = (this.v20[byte]! >> bit) & 1; S[1] = this.cell20(i); const detail = S[b];
     b = (this.v21[byte]! >> bit) & 1; S[1] = this.w21[i]!; const thread = S[b];
     S[1] = null;
-    const hash = this.t22.slice(this.o22[i]!, this.o22[i + 1]!);
+    const hash = this.cell22(i);
     return {
       seq, timeNs, cpu, irql, kind, activation, routine, driver, device, irp, master, major, loc, status, newIrql, dpc, lock, vector,
       result, api, detail, thread, hash,
@@ -227,6 +259,15 @@ export class RowReader {
   /** Points the view at row `i` of the batch set last. */
   at(i: number): this {
     this.i = i;
+    // The fields `reduce` reads of every event, read now into plain fields; the rest on demand.
+    let h = this.w0[2 * i + 1]!;
+    this.seq = h === 0 ? this.w0[2 * i]! >>> 0 : h * TWO_32 + (this.w0[2 * i]! >>> 0);
+    h = this.w1[2 * i + 1]!;
+    this.timeNs = h === 0 ? this.w1[2 * i]! >>> 0 : h * TWO_32 + (this.w1[2 * i]! >>> 0);
+    this.cpu = ((this.v2[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w2[i]! : null;
+    this.irql = ((this.v3[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w3[i]! : null;
+    this.kind = this.s4[this.k4[i]!]!;
+    this.irp = ((this.v9[i >> 3]! >> (i & 7)) & 1) === 1 ? int64(this.w9, i) : null;
     return this;
   }
 
@@ -236,16 +277,10 @@ export class RowReader {
   }
 
   // The getters of `view`, one per column (no helper calls: each stays small enough to be inlined).
-  get seq(): number { const i = this.i; const h = this.w0[2 * i + 1]!; return h === 0 ? this.w0[2 * i]! >>> 0 : h * TWO_32 + (this.w0[2 * i]! >>> 0); }
-  get timeNs(): number { const i = this.i; const h = this.w1[2 * i + 1]!; return h === 0 ? this.w1[2 * i]! >>> 0 : h * TWO_32 + (this.w1[2 * i]! >>> 0); }
-  get cpu(): number | null { const i = this.i; return ((this.v2[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w2[i]! : null; }
-  get irql(): number | null { const i = this.i; return ((this.v3[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w3[i]! : null; }
-  get kind(): string { return this.s4[this.k4[this.i]!]!; }
   get activation(): number | null { const i = this.i; return ((this.v5[i >> 3]! >> (i & 7)) & 1) === 1 ? int64(this.w5, i) : null; }
   get routine(): string | null { const i = this.i; return ((this.v6[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s6[this.k6[i]!]! : null; }
   get driver(): string | null { const i = this.i; return ((this.v7[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s7[this.k7[i]!]! : null; }
   get device(): string | null { const i = this.i; return ((this.v8[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s8[this.k8[i]!]! : null; }
-  get irp(): number | null { const i = this.i; return ((this.v9[i >> 3]! >> (i & 7)) & 1) === 1 ? int64(this.w9, i) : null; }
   get master(): number | null { const i = this.i; return ((this.v10[i >> 3]! >> (i & 7)) & 1) === 1 ? int64(this.w10, i) : null; }
   get major(): string | null { const i = this.i; return ((this.v11[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s11[this.k11[i]!]! : null; }
   get loc(): number | null { const i = this.i; return ((this.v12[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w12[i]! : null; }
@@ -258,10 +293,18 @@ export class RowReader {
   get api(): string | null { const i = this.i; return ((this.v19[i >> 3]! >> (i & 7)) & 1) === 1 ? this.s19[this.k19[i]!]! : null; }
   get detail(): string | null { const i = this.i; return ((this.v20[i >> 3]! >> (i & 7)) & 1) === 1 ? this.cell20(i) : null; }
   get thread(): number | null { const i = this.i; return ((this.v21[i >> 3]! >> (i & 7)) & 1) === 1 ? this.w21[i]! : null; }
-  get hash(): string { const i = this.i; return this.t22.slice(this.o22[i]!, this.o22[i + 1]!); }
+  get hash(): string { return this.cell22(this.i); }
 
   private cell20(i: number): string {
-    return this.b20 === null ? this.t20.slice(this.o20[i]!, this.o20[i + 1]!) : this.b20.toString('utf8', this.o20[i]!, this.o20[i + 1]!);
+    const c = this.c20;
+    const text = c.text;
+    return text !== null ? text.slice(c.offsets[i]!, c.offsets[i + 1]!) : c.bytes.toString('utf8', c.offsets[i]!, c.offsets[i + 1]!);
+  }
+
+  private cell22(i: number): string {
+    const c = this.c22;
+    const text = c.text;
+    return text !== null ? text.slice(c.offsets[i]!, c.offsets[i + 1]!) : c.bytes.toString('utf8', c.offsets[i]!, c.offsets[i + 1]!);
   }
 }
 

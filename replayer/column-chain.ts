@@ -313,7 +313,7 @@ function dictDigest(column: DictColumn, index: number): number {
 function textDigest(column: Utf8Column, i: number): number {
   const start = column.offsets[i]!;
   const end = column.offsets[i + 1]!;
-  if (column.text === null) return stringDigest(column.bytes.toString('utf8', start, end)) | 0;
+  if (!column.ascii) return stringDigest(column.bytes.toString('utf8', start, end)) | 0;
   const bytes = column.bytes;
   let h = 0;
   for (let j = start; j < end; j++) {
