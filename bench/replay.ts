@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { lastValueFrom, count } from 'rxjs';
 import { initialState, Simulation } from '../model/index.js';
 import { recordRun, type TracePaths } from '../recorder/index.js';
-import { CHAIN_START, chainThreadReady, Checkpoints, openTraceFile, replayTrace, Timeline, useChainThread } from '../replayer/index.js';
+import {
+  CHAIN_START, chainThreadReady, Checkpoints, openTraceFile, replayTrace, sqlitePageThreadReady, Timeline, useChainThread, useSqlitePageThread,
+} from '../replayer/index.js';
 import demo from '../scenarios/demo.js';
 
 /**
@@ -156,16 +158,17 @@ export async function replayBench(runs = Number(process.env.IRPTRACE_BENCH_RUNS 
     return top!;
   };
   lines.push(`replay (demo trace, ${events.toLocaleString('en-US')} events, best of ${runs}; target ≥ 3 M events/s from Arrow into the fold)`);
-  // The chain thread (replayer/chain-pool.ts) checks long Arrow folds on the other core: started
-  // before measuring (it takes about half a second), and compared with the check on this thread.
+  // The chain thread (replayer/chain-pool.ts) checks long Arrow folds on the other core, and the
+  // page thread (sqlite-pages.ts) reads SQLite pages ahead: started before measuring (they take up
+  // to half a second), and compared with everything on this thread.
   await chainThreadReady();
+  await sqlitePageThreadReady();
   for (const path of [trace.arrow, trace.sqlite]) {
     for (const verify of [false, true]) lines.push(`  ${formatReplay(await best(() => foldAll(path, verify)))}`);
-    if (path === trace.arrow) {
-      useChainThread(false);
-      lines.push(`  ${formatReplay(await best(() => foldAll(path, true, ' (one thread)')))}`);
-      useChainThread(true);
-    }
+    const useThread = path === trace.arrow ? useChainThread : useSqlitePageThread;
+    useThread(false);
+    lines.push(`  ${formatReplay(await best(() => foldAll(path, true, ' (one thread)')))}`);
+    useThread(true);
     lines.push(`  ${formatReplay(await best(() => streamAll(path)))}`);
   }
   const seekEvents = Number(process.env.IRPTRACE_BENCH_SEEK_EVENTS ?? 1_000_000);

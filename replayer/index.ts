@@ -5,6 +5,7 @@ export { replayTrace, type ReplayOptions } from './stream.js';
 export { paced } from './pace.js';
 export { ChainVerifier, CHAIN_START, type ChainPoint } from './chain.js';
 export { useChainThread, chainThreadReady } from './chain-pool.js';
+export { useSqlitePageThread, sqlitePageThreadReady } from './sqlite-pages.js';
 
 /* Time travel */
 export { Timeline, type TimelineOptions } from './timeline.js';

@@ -5,10 +5,14 @@ import { EVENT_TABLE_COLUMNS, openSqliteTrace, readSqliteSession, type SessionEn
 import { ChainVerifier, type ChainPoint } from './chain.js';
 import { TraceChainError, TraceCorruptError } from './errors.js';
 import type { EventFilter } from './filter.js';
+import { PageJob } from './sqlite-pages.js';
 import type { TraceFile, TraceFingerprint } from './trace-file.js';
 
 /** Rows per query when streaming: no statement stays open between blocks. */
 const PAGE = 4096;
+
+/** Pages a range must cover to be read ahead on the page thread (sqlite-pages.ts). */
+const THREAD_PAGES = 8;
 
 const COLUMNS = EVENT_TABLE_COLUMNS.join(', ');
 
@@ -21,6 +25,7 @@ const COLUMNS = EVENT_TABLE_COLUMNS.join(', ');
 export class SqliteTraceFile implements TraceFile {
   readonly format = 'sqlite' as const;
   private readonly range: Database.Statement;
+  private readonly rangeSql: string;
 
   private constructor(
     readonly path: string,
@@ -33,7 +38,8 @@ export class SqliteTraceFile implements TraceFile {
     // A page of rows as one JSON array of arrays, built by SQLite and parsed once: better-sqlite3
     // pays a few hundred ns per cell it hands over, so one cell per page reads about twice as fast
     // as 23 cells per row (bench/replay.ts).
-    this.range = db.prepare(`SELECT json_group_array(json_array(${COLUMNS})) FROM (SELECT ${COLUMNS} FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq)`).pluck();
+    this.rangeSql = `SELECT json_group_array(json_array(${COLUMNS})) FROM (SELECT ${COLUMNS} FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq)`;
+    this.range = db.prepare(this.rangeSql).pluck();
   }
 
   static open(path: string): SqliteTraceFile {
@@ -58,31 +64,50 @@ export class SqliteTraceFile implements TraceFile {
     const lo = Math.max(0, from);
     const hi = Math.min(to, this.count - 1);
     if (lo > hi) return [];
-    const rows = JSON.parse(guard(this.path, () => this.range.get(lo, hi) as string)) as unknown[][];
-    const out = new Array<TraceEvent>(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = eventOf(rows[i]!);
-    return out;
+    return this.parse(this.pageText(lo, hi));
   }
 
   *blocks(from = 0, to = this.count - 1, chain: ChainPoint | null = null): Generator<TraceEvent[]> {
     const hi = Math.min(to, this.count - 1);
     const verifier = chain === null ? null : new ChainVerifier(this.path, chain);
-    for (let lo = Math.max(0, from); lo <= hi; lo += PAGE) {
-      const events = this.read(lo, Math.min(hi, lo + PAGE - 1));
-      if (verifier !== null) {
-        for (let i = 0; i < events.length; i++) {
-          try {
-            verifier.check(events[i]!);
-          } catch (error) {
-            if (i > 0) yield events.slice(0, i);
-            throw error;
+    const pages: number[] = [];
+    for (let lo = Math.max(0, from); lo <= hi; lo += PAGE) pages.push(lo, Math.min(hi, lo + PAGE - 1));
+    // A long range: SQLite builds the pages' text on the page thread while this one parses and folds.
+    const job = pages.length / 2 >= THREAD_PAGES ? PageJob.start(this.path, this.rangeSql, pages) : null;
+    try {
+      for (let k = 0; k < pages.length / 2; k++) {
+        const lo = pages[2 * k]!;
+        const top = pages[2 * k + 1]!;
+        const events = job === null ? this.read(lo, top) : this.parse(job.take(k, () => this.pageText(lo, top)));
+        if (verifier !== null) {
+          for (let i = 0; i < events.length; i++) {
+            try {
+              verifier.check(events[i]!);
+            } catch (error) {
+              if (i > 0) yield events.slice(0, i);
+              throw error;
+            }
           }
+          // A missing last row (a deleted row, a short table) breaks the chain too.
+          if (events.length < top - lo + 1) throw new TraceChainError(this.path, lo + events.length, 'the event is missing');
         }
-        // A missing last row (a deleted row, a short table) breaks the chain too.
-        if (events.length < Math.min(hi, lo + PAGE - 1) - lo + 1) throw new TraceChainError(this.path, lo + events.length, 'the event is missing');
+        yield events;
       }
-      yield events;
+    } finally {
+      job?.end();
     }
+  }
+
+  /** Rows `lo`…`hi` as one JSON text (an array of arrays, `events` table order). */
+  private pageText(lo: number, hi: number): string {
+    return guard(this.path, () => this.range.get(lo, hi) as string);
+  }
+
+  private parse(text: string): TraceEvent[] {
+    const rows = JSON.parse(text) as unknown[][];
+    const out = new Array<TraceEvent>(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = eventOf(rows[i]!);
+    return out;
   }
 
   fold(state: MachineState, from: number, to: number, chain: ChainPoint | null, visit?: (e: TraceEvent) => void): ChainPoint | null {
