@@ -257,7 +257,7 @@ export class ArrowTraceFile implements TraceFile {
     if (count < CHAIN_THREAD_BATCHES) return null;
     if (this.threadId === null) {
       const id = nextThreadId++;
-      if (!toChainThread({ op: 'open', trace: id, path: this.path, layouts: this.layouts, batches: this.batches, dictionaries: this.dictionaries })) return null;
+      if (!toChainThread({ op: 'open', trace: id, path: this.path, fd: this.fd, layouts: this.layouts, batches: this.batches, dictionaries: this.dictionaries })) return null;
       this.threadId = id;
     }
     const shared = new SharedArrayBuffer(4 * (HEADER + count));

@@ -23,6 +23,8 @@ export interface OpenMessage {
   readonly op: 'open';
   readonly trace: number;
   readonly path: string;
+  /** The main thread's descriptor of the file (valid while the main thread folds it: jobs run only then). */
+  readonly fd: number;
   readonly layouts: readonly FieldLayout[];
   readonly batches: readonly BatchEntry[];
   readonly dictionaries: ReadonlyMap<number, readonly DictionaryEpoch[]>;

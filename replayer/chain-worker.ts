@@ -1,4 +1,3 @@
-import { closeSync, openSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { decodeBatch, lastRowPoint, type BatchEntry, type DictionaryEpoch, type FieldLayout } from './arrow-batch.js';
 import { verifyColumns } from './column-chain.js';
@@ -48,15 +47,11 @@ function run(job: ChainJob): void {
 
 parentPort!.on('message', (message: ChainWorkerMessage) => {
   if (message.op === 'open') {
-    try {
-      traces.set(message.trace, { path: message.path, fd: openSync(message.path, 'r'), layouts: message.layouts, batches: message.batches, dictionaries: message.dictionaries });
-    } catch {
-      // Jobs on a trace this thread cannot open are left to the main thread.
-    }
+    // The main thread's own descriptor (threads share them): the very file it folds, even if the
+    // path has been replaced since; reads give their position, so they do not interfere.
+    traces.set(message.trace, { path: message.path, fd: message.fd, layouts: message.layouts, batches: message.batches, dictionaries: message.dictionaries });
   } else if (message.op === 'close') {
-    const trace = traces.get(message.trace);
     traces.delete(message.trace);
-    if (trace !== undefined) closeSync(trace.fd);
   } else {
     run(message);
   }
