@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCHEMA_VERSION, readArrowTrace, readSqliteTrace, readTraceInfo, TOOL_VERSION, type SqliteWriterPlacement } from '../../recorder/index.js';
+import { SCHEMA_VERSION, openSqliteTrace, readArrowTrace, readSqliteTrace, readTraceInfo, TOOL_VERSION, type SqliteWriterPlacement } from '../../recorder/index.js';
 import { BUILTIN_SCENARIOS, findBuiltin } from '../../scenarios/index.js';
 import { recordWithEvents, tempDir } from './helpers.js';
 
@@ -62,5 +62,26 @@ describe('formats', () => {
     expect(result.paths).toEqual({ arrow: `${out}.arrow` });
     const { result: r2 } = await recordWithEvents(findBuiltin('double-completion')!, {}, { out: join(tmp.dir, 'only-sqlite.sqlite'), formats: ['sqlite'] });
     expect(r2.paths).toEqual({ sqlite: join(tmp.dir, 'only-sqlite.sqlite') });
+  });
+});
+
+describe('indexes', () => {
+  it('the lookups the views and the replayer make use them (the partial ones included)', async () => {
+    const { result } = await recordWithEvents(findBuiltin('demo')!, { seed: 4, requests: 30 }, { out: join(tmp.dir, 'indexes'), formats: ['sqlite'] });
+    const db = openSqliteTrace(result.paths.sqlite!);
+    try {
+      const plan = (sql: string): string => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
+      expect(plan('SELECT seq FROM events WHERE irp = 3')).toContain('USING COVERING INDEX events_irp');
+      expect(plan('SELECT seq FROM events WHERE seq BETWEEN 10 AND 900 AND irp = 3 ORDER BY seq')).toContain('INDEX events_irp');
+      // routine_runs: the last event of an activation.
+      expect(plan('SELECT e.seq, (SELECT max(x.seq) FROM events x WHERE x.activation = e.seq) FROM events e')).toContain('USING COVERING INDEX events_activation');
+      expect(plan("SELECT seq FROM events WHERE kind = 'DpcQueued'")).toContain('USING COVERING INDEX events_kind');
+      expect(plan("SELECT seq FROM events WHERE kind IN ('IrpCalled', 'IrpCallReturned')")).toContain('INDEX events_kind');
+      // Rows without an IRP or an activation are left out of those two (no lookup needs them).
+      const partial = Object.fromEntries((db.pragma('index_list(events)') as { name: string; partial: number }[]).map((i) => [i.name, i.partial]));
+      expect(partial).toEqual({ events_irp: 1, events_activation: 1, events_kind: 0 });
+    } finally {
+      db.close();
+    }
   });
 });

@@ -23,7 +23,7 @@ describe.skipIf(shell === '')('the stock sqlite3 shell', () => {
     expect(sql('SELECT count(*) FROM events')).toBe(String(emitted.length));
     expect(sql('SELECT hash FROM events ORDER BY seq DESC LIMIT 1')).toBe(result.end.finalHash);
     expect(sql("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'events_%' ORDER BY name").split('\n'))
-      .toEqual(['events_activation', 'events_cpu_seq', 'events_irp', 'events_kind']);
+      .toEqual(['events_activation', 'events_irp', 'events_kind']);
     expect(sql('SELECT end_reason, event_count, final_hash FROM sessions')).toBe(`completed|${emitted.length}|${result.end.finalHash}`);
   });
 });
