@@ -51,6 +51,8 @@ export class ArrowTraceFile implements TraceFile {
   private spare = Buffer.alloc(0);
   /** This trace's id in the chain thread, once its index has been sent there. */
   private threadId: number | null = null;
+  /** Chain checks handed to the thread and not yet ended (a stream abandoned mid-way ends its own at close). */
+  private readonly jobs = new Set<ThreadJob>();
   /** The recorder's own layout gets the fast row reader; any other, the cell-by-cell one. */
   private readonly rows: RowReader | AnyRowReader;
 
@@ -192,7 +194,7 @@ export class ArrowTraceFile implements TraceFile {
         if (failure !== null) throw failure;
       }
     } finally {
-      if (job !== null) Atomics.store(job.control, BUSY, 0);
+      if (job !== null) this.endJob(job);
     }
   }
 
@@ -235,7 +237,7 @@ export class ArrowTraceFile implements TraceFile {
         }
       }
     } finally {
-      if (job !== null) Atomics.store(job.control, BUSY, 0);
+      if (job !== null) this.endJob(job);
     }
     return point;
   }
@@ -265,7 +267,15 @@ export class ArrowTraceFile implements TraceFile {
     control[BUSY] = 1;
     const lastStop = last - this.batches[first + count]!.first + 1;
     toChainThread({ op: 'job', trace: this.threadId, control: shared, first, count, lastStop });
-    return { control, first, count, lastStop };
+    const job = { control, first, count, lastStop };
+    this.jobs.add(job);
+    return job;
+  }
+
+  /** Tells the thread to stop checking a job's batches. */
+  private endJob(job: ThreadJob): void {
+    Atomics.store(job.control, BUSY, 0);
+    this.jobs.delete(job);
   }
 
   /**
@@ -362,6 +372,7 @@ export class ArrowTraceFile implements TraceFile {
   }
 
   close(): void {
+    for (const job of [...this.jobs]) this.endJob(job);
     if (this.threadId !== null) toChainThread({ op: 'close', trace: this.threadId });
     closeSync(this.fd);
   }

@@ -26,6 +26,8 @@ export class SqliteTraceFile implements TraceFile {
   readonly format = 'sqlite' as const;
   private readonly range: Database.Statement;
   private readonly rangeSql: string;
+  /** Page reads handed to the page thread and not yet ended (a stream abandoned mid-way ends its own at close). */
+  private readonly jobs = new Set<PageJob>();
 
   private constructor(
     readonly path: string,
@@ -74,6 +76,7 @@ export class SqliteTraceFile implements TraceFile {
     for (let lo = Math.max(0, from); lo <= hi; lo += PAGE) pages.push(lo, Math.min(hi, lo + PAGE - 1));
     // A long range: SQLite builds the pages' text on the page thread while this one parses and folds.
     const job = pages.length / 2 >= THREAD_PAGES ? PageJob.start(this.path, this.rangeSql, pages) : null;
+    if (job !== null) this.jobs.add(job);
     try {
       for (let k = 0; k < pages.length / 2; k++) {
         const lo = pages[2 * k]!;
@@ -94,7 +97,10 @@ export class SqliteTraceFile implements TraceFile {
         yield events;
       }
     } finally {
-      job?.end();
+      if (job !== null) {
+        job.end();
+        this.jobs.delete(job);
+      }
     }
   }
 
@@ -146,6 +152,8 @@ export class SqliteTraceFile implements TraceFile {
   }
 
   close(): void {
+    for (const job of this.jobs) job.end();
+    this.jobs.clear();
     this.db.close();
   }
 }

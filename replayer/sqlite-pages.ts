@@ -109,6 +109,7 @@ export class PageJob {
 
   /** Stops the thread's reading (the range is done, or abandoned). */
   end(): void {
+    if (Atomics.load(this.control, BUSY) === 0) return;
     Atomics.store(this.control, BUSY, 0);
     Atomics.notify(this.control, CONSUMED);
     this.port.close();

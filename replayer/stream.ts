@@ -62,6 +62,11 @@ export function replayTrace(source: string | TraceFile, options: ReplayOptions =
       });
       return () => {
         subscription.unsubscribe();
+        try {
+          events.return(undefined);
+        } catch {
+          // Nothing to report to a subscriber that left.
+        }
         close();
       };
     }
@@ -90,6 +95,12 @@ export function replayTrace(source: string | TraceFile, options: ReplayOptions =
     pump();
     return () => {
       if (immediate !== null) clearImmediate(immediate);
+      // Ends the generator (its work handed to other threads ends with it), then the file.
+      try {
+        blocks.return(undefined);
+      } catch {
+        // Nothing to report to a subscriber that left.
+      }
       close();
     };
   });
