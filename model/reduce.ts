@@ -6,6 +6,33 @@ import type { CpuState, IrpState, MachineState, RaiseFrameState } from './state.
 
 const lockOf = (f: RaiseFrameState): string | null => f.lock;
 
+/**
+ * What the fold reads of a `detail` JSON, parsed once per distinct text: details repeat (the same
+ * stack count and flags, the same completion routine at the same location), and parsing each one
+ * again (JSON.parse, a regex) was most of the fold's cost for those kinds.
+ */
+class DetailCache<T> {
+  private readonly parsed = new Map<string, T>();
+  constructor(private readonly parse: (detail: string) => T) {}
+  get(detail: string): T {
+    let value = this.parsed.get(detail);
+    if (value === undefined) {
+      value = this.parse(detail);
+      // Bounded: a trace with ever-new details (a scenario naming objects per request) stays flat.
+      if (this.parsed.size >= 4096) this.parsed.clear();
+      this.parsed.set(detail, value);
+    }
+    return value;
+  }
+}
+
+interface CompletionDetail { readonly routine: string; readonly onSuccess: boolean; readonly onError: boolean; readonly onCancel: boolean; readonly at: number }
+
+const stackCountOf = new DetailCache((d) => (JSON.parse(d) as { stackCount?: number }).stackCount ?? 0);
+const completionOf = new DetailCache((d) => JSON.parse(d) as CompletionDetail);
+const cancelRoutineOf = new DetailCache((d) => (JSON.parse(d) as { routine: string | null }).routine);
+const highImportance = new DetailCache((d) => (JSON.parse(d) as { importance?: string }).importance === 'HighImportance');
+
 function contextKey(cpu: CpuState): string {
   return cpu.thread === null ? `cpu:${cpu.id}` : `thread:${cpu.thread}`;
 }
@@ -73,7 +100,7 @@ export function reduce(state: MachineState, e: TraceEvent): MachineState {
       break;
     case 'DpcQueued':
       if (e.result === 1 && cpu !== undefined) {
-        if (e.detail !== null && e.detail.includes('"HighImportance"')) cpu.dpcQueue.unshift(e.dpc);
+        if (e.detail !== null && highImportance.get(e.detail)) cpu.dpcQueue.unshift(e.dpc);
         else cpu.dpcQueue.push(e.dpc);
       }
       // `cpu` is the target here and `irql` the caller's: no processor's IRQL changes.
@@ -105,7 +132,7 @@ export function reduce(state: MachineState, e: TraceEvent): MachineState {
       if (e.api === 'Completion' && irp !== undefined && e.status === STATUS_MORE_PROCESSING_REQUIRED && irp.phase === 'completing') irp.phase = 'reclaimed';
       break;
     case 'IrpAllocated': {
-      const stackCount = Number(/"stackCount":(\d+)/.exec(e.detail)?.[1] ?? 0);
+      const stackCount = stackCountOf.get(e.detail);
       state.irps.set(e.irp, {
         id: e.irp, api: e.api, stackCount, loc: e.loc, phase: 'allocated', device: null, pending: [], completions: [],
         master: e.master, irpCount: 0, cancelRoutine: null, walkFrom: 0,
@@ -124,7 +151,7 @@ export function reduce(state: MachineState, e: TraceEvent): MachineState {
       break;
     case 'CompletionRoutineSet': {
       if (irp === undefined) break;
-      const d = JSON.parse(e.detail) as { routine: string; onSuccess: boolean; onError: boolean; onCancel: boolean; at: number };
+      const d = completionOf.get(e.detail);
       if (d.at < 1 || d.at > irp.stackCount + 1) break;
       irp.pending = irp.pending.filter((l) => l !== d.at);
       irp.completions = irp.completions.filter((c) => c.loc !== d.at);
@@ -166,7 +193,7 @@ export function reduce(state: MachineState, e: TraceEvent): MachineState {
       state.irps.delete(e.irp);
       break;
     case 'CancelRoutineSet':
-      if (irp !== undefined) irp.cancelRoutine = (JSON.parse(e.detail) as { routine: string | null }).routine;
+      if (irp !== undefined) irp.cancelRoutine = cancelRoutineOf.get(e.detail);
       break;
     case 'IrpCancelled':
       if (irp !== undefined) irp.cancelRoutine = null;
