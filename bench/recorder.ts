@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,6 +24,52 @@ export interface Measure {
   readonly bytes?: number;
   /** Of wallSeconds, the part spent completing the files after the run (SQLite's index build). */
   readonly finishSeconds?: number;
+  /**
+   * CPU seconds of the SQLite writer thread (Linux only): sampled while the run goes, plus the
+   * finish (the thread builds the indexes while the main thread waits). Unlike wall time, it hardly
+   * depends on what else the machine runs: compare it with the raw insert's cpuSeconds.
+   */
+  readonly writerCpuSeconds?: number;
+}
+
+/** CPU seconds of each thread of this process, by thread id (empty where /proc is not there). */
+function threadCpu(): Map<string, number> {
+  const cpu = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return cpu;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime, in clock ticks (USER_HZ, 100 on Linux).
+      cpu.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // The thread ended.
+    }
+  }
+  return cpu;
+}
+
+/**
+ * Samples the threads' CPU every 50 ms (the simulation yields to the event loop often enough) and
+ * returns, when stopped, the CPU seconds of the busiest thread started after `watch()`: the SQLite
+ * writer thread. null when no such thread was seen.
+ */
+function watchNewThreads(): () => number | null {
+  const before = threadCpu();
+  const seen = new Map<string, number>();
+  const sample = (): void => { for (const [tid, cpu] of threadCpu()) if (!before.has(tid)) seen.set(tid, cpu); };
+  const timer = setInterval(sample, 50);
+  // No last sample: the timer cannot fire while the main thread waits for the finish, so the
+  // samples end with the run (the caller adds the finish), up to 50 ms early.
+  return () => {
+    clearInterval(timer);
+    return seen.size === 0 ? null : Math.max(...seen.values());
+  };
 }
 
 export const eventsPerSecond = (m: Measure): number => m.events / m.wallSeconds;
@@ -67,11 +113,16 @@ export async function recordOnce(events: number, formats: readonly TraceFormat[]
   try {
     const label = formats.includes('sqlite') && sqliteWriter !== 'auto' ? ` (${sqliteWriter} writer)` : '';
     let finishMs = 0;
-    return await measure(`record ${formats.join('+')}${label}`, async () => {
+    let writerCpu: number | null = null;
+    const m = await measure(`record ${formats.join('+')}${label}`, async () => {
+      const stop = watchNewThreads();
       const { end, wall } = await recordRun(demoSimulation(events), { out, formats, sqliteWriter });
+      writerCpu = stop();
       finishMs = wall.finishMs;
       return end.eventCount;
     }, () => formats.reduce((sum, f) => sum + statSync(`${out}.${f}`).size, 0), () => finishMs / 1000);
+    // The samples end with the run; during the finish the writer thread alone works.
+    return writerCpu !== null && formats.includes('sqlite') && sqliteWriter === 'worker' ? { ...m, writerCpuSeconds: writerCpu + finishMs / 1000 } : m;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -228,7 +279,10 @@ export function formatMeasures(measures: readonly Measure[], baseline?: Measure)
     const finish = m.finishSeconds !== undefined && m.finishSeconds > 0.05
       ? `  (of which ${m.finishSeconds.toFixed(2)} s finishing; without it ${(m.events / (m.wallSeconds - m.finishSeconds) / 1000).toFixed(0)} k/s${baseline ? `, × raw ${((m.events / (m.wallSeconds - m.finishSeconds)) / eventsPerSecond(baseline)).toFixed(2)}` : ''})`
       : '';
-    return `  ${m.name.padEnd(width)}  ${rate}  ${cpu}${ratio}${size}${finish}`;
+    const writer = m.writerCpuSeconds !== undefined
+      ? `  (writer thread cpu ≈ ${m.writerCpuSeconds.toFixed(2)} s${baseline ? `; raw insert cpu / writer cpu ${(baseline.cpuSeconds / m.writerCpuSeconds).toFixed(2)}` : ''})`
+      : '';
+    return `  ${m.name.padEnd(width)}  ${rate}  ${cpu}${ratio}${size}${finish}${writer}`;
   });
 }
 
