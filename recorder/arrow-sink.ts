@@ -89,6 +89,15 @@ export class ArrowSink implements TraceSink {
     // Every append reaches the file before it returns.
   }
 
+  /** Makes what is written durable (the bulk of finishing: one fsync); the trailer follows in `finish`. */
+  startFinish(): void {
+    try {
+      this.io.fsyncSync(this.fd);
+    } catch (error) {
+      throw writeFailure(this.path, error);
+    }
+  }
+
   finish(end: SessionEnd): void {
     this.write(EMPTY, trailerMetadata(end));
     try {

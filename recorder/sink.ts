@@ -20,6 +20,9 @@ export interface EventBatch {
  *   thread) queued behind at most a bounded number of others. It must not keep `batch` or its
  *   arrays after returning, except that the last sink may take the columns' buffers (transfer).
  * - `flush` returns once everything appended is durable against a process kill.
+ * - `startFinish` (optional) starts the slow part of finishing without marking anything complete,
+ *   so that the recorder can overlap the sinks' finishing work (the writer thread's index build
+ *   with the Arrow file's fsync); `finish` must follow.
  * - `finish` flushes, records the end facts, marks the trace complete and closes it.
  * - `close` closes without marking the trace complete (an aborted recording); idempotent.
  */
@@ -28,6 +31,7 @@ export interface TraceSink {
   readonly path: string;
   append(batch: EventBatch): void;
   flush(): void;
+  startFinish?(end: SessionEnd): void;
   finish(end: SessionEnd): void;
   close(): void;
 }

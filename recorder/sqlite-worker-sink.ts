@@ -36,6 +36,8 @@ export interface SqliteWorkerSinkOptions extends SqlitePlanOptions {
 export class SqliteWorkerSink implements TraceSink {
   private readonly control: Int32Array;
   private sent = 0;
+  /** The end facts were handed to the thread (startFinish). */
+  private finishing = false;
   private ended = false;
 
   /** Starts the writer thread and waits until it has created the trace (or failed to). */
@@ -81,19 +83,32 @@ export class SqliteWorkerSink implements TraceSink {
     this.waitFor(() => Atomics.load(this.control, COMMITTED) >= this.sent, COMMITTED);
   }
 
-  finish(end: SessionEnd): void {
+  /** Hands the end facts to the thread, which builds the indexes while the caller goes on. */
+  startFinish(end: SessionEnd): void {
+    if (this.ended || this.finishing) return;
     this.flush();
-    this.ended = true;
+    this.finishing = true;
     this.worker.postMessage({ op: 'finish', endParams: endSessionParams(this.plan, end) });
-    // Building the indexes reports no progress and takes seconds per million events: no stall limit.
-    this.waitFor(() => Atomics.load(this.control, STATE) !== READY, STATE, false, Infinity);
+  }
+
+  finish(end: SessionEnd): void {
+    this.startFinish(end);
+    this.ended = true;
+    this.awaitFinish();
     if (Atomics.load(this.control, STATE) !== FINISHED) this.check();
   }
 
   close(): void {
     if (this.ended) return;
     this.ended = true;
-    if (Atomics.load(this.control, STATE) === READY) {
+    if (this.finishing) {
+      // The thread is completing the trace: let it end before the caller removes the files.
+      try {
+        this.awaitFinish();
+      } catch {
+        // Failed or stalled: terminated below.
+      }
+    } else if (Atomics.load(this.control, STATE) === READY) {
       this.worker.postMessage({ op: 'close' });
       try {
         this.waitFor(() => Atomics.load(this.control, STATE) !== READY, STATE);
@@ -102,6 +117,12 @@ export class SqliteWorkerSink implements TraceSink {
       }
     }
     void this.worker.terminate();
+  }
+
+  /** Waits until the thread has finished the trace (or failed). */
+  private awaitFinish(): void {
+    // Building the indexes reports no progress and takes seconds per million events: no stall limit.
+    this.waitFor(() => Atomics.load(this.control, STATE) !== READY, STATE, false, Infinity);
   }
 
   /** Throws the thread's failure, if it has failed. */

@@ -149,7 +149,10 @@ export class Recorder {
     try {
       // Last sink first: SQLite's finish (the index build) is the long one, so a kill during it
       // leaves every file unfinished rather than the Arrow one complete and the SQLite one not.
-      for (const sink of [...this.sinks].reverse()) sink.finish(end);
+      // A writer thread starts its index build first, and the Arrow file's fsync overlaps it.
+      const sinks = [...this.sinks].reverse();
+      for (const sink of sinks) sink.startFinish?.(end);
+      for (const sink of sinks) sink.finish(end);
     } catch (error) {
       this.fail(error);
       this.abort();

@@ -132,6 +132,17 @@ describe('other write failures', () => {
     expect(filesIn(dir)).toEqual([]);
   });
 
+  it.each(['inline', 'worker'] as SqliteWriterPlacement[])('the Arrow fsync failing at the end, while SQLite (%s writer) finishes: one line, no trace left', async (writer) => {
+    const dir = join(tmp.dir, `eio-fsync-${writer}`);
+    const io: FileIo = { ...failingIo(Infinity, 'EIO'), fsyncSync: () => { throw Object.assign(new Error('EIO: simulated'), { code: 'EIO' }); } };
+    const error = await failure(recordRun(sim(), { out: join(dir, 'run'), sqliteWriter: writer, arrowIo: io }));
+    expect(error).toBeInstanceOf(TraceWriteError);
+    expect(error.message).toMatch(/writing .*run\.arrow failed: input\/output error; the partial trace was removed/);
+    // The writer thread completed (or closed) the SQLite file before it was removed: nothing comes back.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(filesIn(dir)).toEqual([]);
+  });
+
   it('a value a column cannot hold is a TraceValueError', () => {
     const path = join(tmp.dir, 'value.arrow');
     const sink = ArrowSink.open(path, sessionFactsFor(sim()));
