@@ -114,11 +114,11 @@ export async function recordRun(sim: Simulation, options: RecordOptions): Promis
 
 /**
  * `auto`: the writer thread for long runs when a core is idle. Measured on the 2-core machine
- * (bench/sqlite-writer.ts, 1M events, excluding the index build at the end): with a core mostly
- * free, the thread records both formats 1.2–1.25× faster than in-thread and SQLite alone 1.0–1.2×,
- * because the simulation and the Arrow sink overlap SQLite; with both cores busy with other
- * processes it is 10–20% slower, since it costs about 10% more CPU (packing columns, rebuilding
- * the strings) and gets no core of its own.
+ * (bench/sqlite-writer.ts, 1M events, 3 alternating rounds, load average 1.4): the thread records
+ * both formats 1.3× faster than in-thread (132k/s vs 100k/s median, index build included) and
+ * SQLite alone 1.15× (135k/s vs 117k/s), because the simulation and the Arrow sink overlap SQLite;
+ * with both cores busy with other processes (load 3–4) it is no faster and sometimes 10–20% slower,
+ * since it costs 5–10% more CPU (packing columns, rebuilding the strings) and gets no core of its own.
  */
 function useWorker(sim: Simulation, placement: SqliteWriterPlacement): boolean {
   if (placement !== 'auto') return placement === 'worker';
