@@ -1,4 +1,5 @@
-import { receiveMessageOnPort, MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import { LazyThread } from './lazy-thread.js';
 
 /**
  * SQLite pages read ahead on another thread (sqlite-pages-worker.mjs): SQLite building a page's
@@ -22,45 +23,20 @@ const DONE = 3;
 /** Pages the thread may read ahead of the main thread (each about a megabyte of JSON text). */
 const AHEAD = 4;
 
-let worker: Worker | null | undefined;
-let enabled = process.env.IRPTRACE_SQLITE_THREAD !== '0';
-let ready: Promise<boolean> = Promise.resolve(false);
+const thread = new LazyThread(new URL('./sqlite-pages-worker.mjs', import.meta.url), 'IRPTRACE_SQLITE_THREAD');
 
 function pageThread(): Worker | null {
-  if (!enabled) return null;
-  if (worker === undefined) {
-    try {
-      const started = new Worker(new URL('./sqlite-pages-worker.mjs', import.meta.url));
-      started.unref();
-      const drop = (): void => {
-        if (worker === started) worker = null;
-      };
-      started.on('error', drop);
-      started.on('exit', drop);
-      worker = started;
-      ready = new Promise((resolve) => {
-        started.once('message', () => resolve(true));
-        started.once('error', () => resolve(false));
-        started.once('exit', () => resolve(false));
-      });
-    } catch {
-      worker = null;
-    }
-  }
-  return worker;
+  return thread.get();
 }
 
 /** Starts the thread if need be; resolves true once it takes jobs (false: there is none). */
 export function sqlitePageThreadReady(): Promise<boolean> {
-  pageThread();
-  return ready;
+  return thread.ready();
 }
 
 /** Turns reading pages on the thread on or off for this process; returns the previous setting. */
 export function useSqlitePageThread(on: boolean): boolean {
-  const was = enabled;
-  enabled = on;
-  return was;
+  return thread.use(on);
 }
 
 /** Pages `[lo, hi]` of one range, read ahead by the thread; `take(k)` gives page k's text. */
