@@ -4,7 +4,7 @@
  */
 export type RecorderErrorCode =
   | 'TRACE_EXISTS' | 'TRACE_UNWRITABLE' | 'DISK_FULL' | 'TRACE_WRITE' | 'TRACE_VALUE'
-  | 'TRACE_NOT_FOUND' | 'TRACE_FORMAT' | 'TRACE_VERSION';
+  | 'TRACE_NOT_FOUND' | 'TRACE_FORMAT' | 'TRACE_DAMAGED' | 'TRACE_VERSION';
 
 export class RecorderError extends Error {
   constructor(readonly code: RecorderErrorCode, readonly path: string, message: string, options?: { cause?: unknown }) {
@@ -69,6 +69,14 @@ export class TraceFormatError extends RecorderError {
   }
 }
 
+/** A file of a trace format (SQLite's header is there) that cannot be read: truncated or damaged. */
+export class TraceDamagedError extends RecorderError {
+  constructor(path: string, cause?: unknown) {
+    super('TRACE_DAMAGED', path, `${path} is a damaged or truncated trace: ${isDamagedDatabase(cause) ? WORDS.SQLITE_CORRUPT : reason(cause)}`, { cause });
+    this.name = 'TraceDamagedError';
+  }
+}
+
 /** The trace was written by a newer irptrace, with a layout this one does not know. */
 export class TraceVersionError extends RecorderError {
   constructor(path: string, readonly version: number, readonly supported: number) {
@@ -92,6 +100,19 @@ function reason(cause: unknown): string {
   if (code !== undefined && WORDS[code] !== undefined) return WORDS[code];
   if (cause instanceof Error) return cause.message.split('\n')[0] ?? cause.name;
   return cause === undefined ? 'unknown error' : String(cause);
+}
+
+/**
+ * Whether SQLite failed because the file is damaged (SQLITE_CORRUPT…, SQLITE_NOTADB) — also when the
+ * failure came back from another thread as text, or wrapped as another error's cause.
+ */
+export function isDamagedDatabase(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = errorCode(e);
+    if (code !== undefined && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) return true;
+    if (e instanceof Error && /database disk image is malformed|file is not a database/.test(e.message)) return true;
+  }
+  return false;
 }
 
 /** `code` of a Node system error or a better-sqlite3 SqliteError. */

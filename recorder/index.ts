@@ -25,5 +25,5 @@ export { checkChain, type ChainCheck } from './verify.js';
 /* Errors */
 export {
   RecorderError, TraceExistsError, TraceUnwritableError, DiskFullError, TraceWriteError, TraceValueError,
-  TraceNotFoundError, TraceFormatError, TraceVersionError, type RecorderErrorCode,
+  TraceNotFoundError, TraceFormatError, TraceDamagedError, TraceVersionError, isDamagedDatabase, type RecorderErrorCode,
 } from './errors.js';

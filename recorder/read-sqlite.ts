@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { EndReason, TraceEvent } from '../model/index.js';
-import { TraceFormatError, TraceNotFoundError, TraceVersionError } from './errors.js';
+import { TraceDamagedError, TraceFormatError, TraceNotFoundError, TraceVersionError } from './errors.js';
 import { eventFromRow } from './event-object.js';
 import { APPLICATION_ID, EVENT_TABLE_COLUMNS, SCHEMA_VERSION } from './schema.sql.js';
 import type { SessionEnd, SessionFacts } from './session.js';
@@ -31,7 +31,25 @@ export function openSqliteTrace(path: string): Database.Database {
   } catch (error) {
     db?.close();
     if (error instanceof TraceFormatError || error instanceof TraceVersionError) throw error;
+    // SQLite's own header there but no reading: a cut or damaged file, not a foreign one.
+    if (hasSqliteHeader(path)) throw new TraceDamagedError(path, error);
     throw new TraceFormatError(path, 'not a SQLite database', error);
+  }
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+function hasSqliteHeader(path: string): boolean {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const header = Buffer.alloc(SQLITE_MAGIC.length);
+      return readSync(fd, header, 0, header.length, 0) === header.length && header.toString('latin1') === SQLITE_MAGIC;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
   }
 }
 

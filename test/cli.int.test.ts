@@ -1,6 +1,6 @@
 // The command line, run for real: `node bin/irptrace.js …` as a child process, the way a user runs it.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,6 +165,22 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
     expect(lines[0]).toMatch(/^irptrace: /);
     expect(lines[0]).toMatch(message);
     expect(stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('a damaged trace: check and query say so in one line, exit code 2', () => {
+  it('a SQLite trace with a page overwritten in the middle', async () => {
+    const out = join(dir, 'damaged');
+    expect((await irptrace(['run', 'demo', '--requests', '200', '--format', 'sqlite', '--out', out])).code).toBe(0);
+    const path = `${out}.sqlite`;
+    const bytes = readFileSync(path);
+    bytes.fill(0xab, bytes.length >> 1, (bytes.length >> 1) + 4096);
+    writeFileSync(path, bytes);
+    for (const args of [['check', path], ['query', path, 'SELECT count(*), sum(status) FROM events']]) {
+      const { code, stderr } = await irptrace(args);
+      expect(code).toBe(2);
+      expect(stderr.split('\n').filter((l) => l !== '')).toEqual([`irptrace: ${path} is a damaged or truncated trace: the file is corrupt`]);
+    }
   });
 });
 

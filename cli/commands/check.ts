@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { RecorderError } from '../../recorder/errors.js';
+import { isDamagedDatabase, RecorderError, TraceDamagedError } from '../../recorder/errors.js';
 import { EXIT, UsageError } from '../errors.js';
 
 interface CheckCliOptions {
@@ -30,6 +30,8 @@ export function registerCheck(program: Command): void {
           ...(options.rules !== undefined ? { rulesDirs: options.rules } : {}),
         });
       } catch (error) {
+        // A damaged file first: SQLite's failure may come back from the second thread as a rule's error.
+        if (isDamagedDatabase(error)) throw new UsageError(new TraceDamagedError(path, error).message, { cause: error });
         if (error instanceof RecorderError || error instanceof RuleError) throw new UsageError(error.message, { cause: error });
         throw error;
       }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { RowFormat, TraceQuery } from '../../queries/index.js';
-import { RecorderError } from '../../recorder/errors.js';
+import { isDamagedDatabase, RecorderError, TraceDamagedError } from '../../recorder/errors.js';
 import { EXIT, UsageError } from '../errors.js';
 
 /** `irptrace query <trace> "<SQL>"`: one read-only statement over a trace (SQLite or Arrow) and its views. */
@@ -18,6 +18,7 @@ export function registerQuery(program: Command): void {
         const result = trace.query(sql);
         process.stdout.write(`${formatRows(result, options.format)}\n`);
       } catch (error) {
+        if (isDamagedDatabase(error)) throw new UsageError(new TraceDamagedError(path, error).message, { cause: error });
         if (!(error instanceof QueryError)) throw error;
         // SQLite's message and a caret under the position: more than one line, on purpose.
         process.stderr.write(`irptrace: ${error.describe()}\n`);

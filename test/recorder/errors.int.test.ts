@@ -1,5 +1,5 @@
 import * as nodeFs from 'node:fs';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import Database from 'better-sqlite3';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Simulation, type TraceEvent } from '../../model/index.js';
 import {
   ArrowSink, DiskFullError, RecorderError, Recorder, readTraceInfo, recordRun, SCHEMA_VERSION, sessionFactsFor, TraceExistsError,
-  TraceFormatError, TraceNotFoundError, TraceUnwritableError, TraceValueError, TraceVersionError, TraceWriteError,
+  TraceDamagedError, TraceFormatError, TraceNotFoundError, TraceUnwritableError, TraceValueError, TraceVersionError, TraceWriteError,
   type FileIo, type SqliteWriterPlacement,
 } from '../../recorder/index.js';
 import { findBuiltin } from '../../scenarios/index.js';
@@ -175,6 +175,15 @@ describe('reading something that is not a trace', () => {
     const path = join(tmp.dir, 'plain.arrow');
     writeFileSync(path, tableToIPC(tableFromArrays({ x: Int32Array.of(1, 2) }), 'stream'));
     await expect(readTraceInfo(path)).rejects.toThrow(TraceFormatError);
+  });
+
+  it('a SQLite trace cut short is called damaged or truncated, not foreign', async () => {
+    const out = join(tmp.dir, 'cut');
+    await recordRun(sim(200), { out, formats: ['sqlite'] });
+    const path = `${out}.sqlite`;
+    truncateSync(path, Math.floor(statSync(path).size / 2));
+    await expect(readTraceInfo(path)).rejects.toThrow(TraceDamagedError);
+    await expect(readTraceInfo(path)).rejects.toThrow(`${path} is a damaged or truncated trace`);
   });
 
   it('a trace from a newer irptrace', async () => {

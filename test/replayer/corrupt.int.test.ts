@@ -99,7 +99,7 @@ describe('a corrupted SQLite trace', () => {
       } finally {
         file.close();
       }
-    }).toThrow(/is corrupted|not an irptrace trace/);
+    }).toThrow(/is a damaged or truncated trace|is corrupted/);
   });
 });
 
