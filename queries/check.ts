@@ -41,6 +41,10 @@ export interface CheckResult {
   readonly counts: Readonly<Record<Severity, number>>;
   /** True when an error or fatal rule fired: `irptrace check` exits 1. */
   readonly failed: boolean;
+  /** Events in the trace. */
+  readonly events: number;
+  /** False for a recording that did not finish (killed): rules about what never happened stay silent on it. */
+  readonly finished: boolean;
   /**
    * Wall-clock milliseconds: `openMs` to open the trace and build the views the main thread's rules
    * use (for an Arrow trace this includes loading it into memory, `loadMs`), `threads` the connections that
@@ -243,10 +247,14 @@ function findingsOf(trace: TraceQuery, rules: readonly Rule[], results: Readonly
   findings.sort((a, b) => (a.events[0]?.seq ?? 0) - (b.events[0]?.seq ?? 0) || a.order - b.order);
   const counts: Record<Severity, number> = { fatal: 0, error: 0, warning: 0 };
   for (const f of findings) counts[f.severity]++;
+  const events = trace.db.prepare('SELECT count(*) FROM events').pluck().get() as number;
+  const endReason = trace.db.prepare('SELECT end_reason FROM sessions LIMIT 1').pluck().get() as string | null | undefined;
   return {
     findings: findings.map(({ order: _order, ...f }) => f),
     counts,
     failed: counts.fatal + counts.error > 0,
+    events,
+    finished: endReason !== null && endReason !== undefined,
     timings,
   };
 }

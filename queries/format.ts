@@ -54,7 +54,8 @@ export function formatFindings(result: CheckResult): string {
   }
   const { fatal, error, warning } = result.counts;
   if (result.findings.length > 0) out.push('');
-  out.push(`${result.rules.length} rule${result.rules.length === 1 ? '' : 's'} checked: ${fatal} fatal, ${error} error${error === 1 ? '' : 's'}, ${warning} warning${warning === 1 ? '' : 's'}`);
+  out.push(`${result.rules.length} rule${result.rules.length === 1 ? '' : 's'} checked over ${result.events.toLocaleString('en-US')} event${result.events === 1 ? '' : 's'}: ${fatal} fatal, ${error} error${error === 1 ? '' : 's'}, ${warning} warning${warning === 1 ? '' : 's'}`);
+  if (!result.finished) out.push('(the recording did not finish: what never happened by its end is not reported)');
   return out.join('\n');
 }
 

@@ -36,8 +36,8 @@ export function registerCheck(program: Command): void {
         throw error;
       }
       if (options.format === 'json') {
-        const { findings, counts, failed } = result;
-        process.stdout.write(`${JSON.stringify({ trace: path, rules: result.rules.map((r) => r.id), counts, failed, findings }, null, 2)}\n`);
+        const { findings, counts, failed, events, finished } = result;
+        process.stdout.write(`${JSON.stringify({ trace: path, events, finished, rules: result.rules.map((r) => r.id), counts, failed, findings }, null, 2)}\n`);
       } else {
         process.stdout.write(`${formatFindings(result)}\n`);
       }

@@ -1,6 +1,6 @@
 // `irptrace query` and `irptrace check`, run for real as child processes.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +79,21 @@ describe('irptrace check', () => {
   it('the correct stack: no findings, exit 0', async () => {
     const r = await irptrace(['check', `${demo}.sqlite`]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^\d+ rules checked: 0 fatal, 0 errors, 0 warnings\n$/);
+    expect(r.stdout).toMatch(/^\d+ rules checked over [\d,]+ events: 0 fatal, 0 errors, 0 warnings\n$/);
+  });
+
+  it('a recording that did not finish is checked and says so', async () => {
+    const cut = join(dir, 'cut.arrow');
+    const bytes = readFileSync(`${demo}.arrow`);
+    writeFileSync(cut, bytes.subarray(0, bytes.length >> 1));
+    const r = await irptrace(['check', cut, '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ finished: false, failed: false });
+    const text = await irptrace(['check', cut]);
+    expect(text.stdout).toContain('(the recording did not finish: what never happened by its end is not reported)');
+    const whole = await irptrace(['check', `${demo}.arrow`, '--format', 'json']);
+    expect(JSON.parse(whole.stdout)).toMatchObject({ finished: true });
+    expect((JSON.parse(r.stdout) as { events: number }).events).toBeLessThan((JSON.parse(whole.stdout) as { events: number }).events);
   });
 
   it('a fatal finding: rule, severity, message, the events and the replay command; exit 1', async () => {
