@@ -137,9 +137,17 @@ export function runRules(trace: TraceQuery, rules: readonly Rule[]): Omit<CheckR
 const SECOND_THREAD_VIEWS: readonly ViewName[] = ['routine_runs', 'completion_walks', 'dpc_runs', 'isr_runs'];
 
 /**
+ * What building a view costs, counted in rules (a rule takes about 20 ms on a 1M-event trace),
+ * from `npm run bench`: irp_lifetimes about 0.87 s; routine_runs and completion_walks together
+ * about 1.2 s. Views not listed count as a few rules.
+ */
+const VIEW_COST_IN_RULES: Partial<Record<ViewName, number>> = { irp_lifetimes: 43, routine_runs: 45, completion_walks: 15 };
+const OTHER_VIEW_COST_IN_RULES = 8;
+
+/**
  * The rules for each thread: those whose views are all of the routine_runs family go to the second
  * thread, those reading irp_lifetimes or irql_intervals stay, and those reading no view fill the
- * lighter side (by a rough cost: a view counts for 8 rules).
+ * lighter side by the views' measured costs, so that both threads end at about the same time.
  */
 export function splitRules(rules: readonly Rule[]): { main: Rule[]; second: Rule[] } {
   const main: Rule[] = [];
@@ -151,7 +159,8 @@ export function splitRules(rules: readonly Rule[]): { main: Rule[]; second: Rule
     else if (used.every((v) => SECOND_THREAD_VIEWS.includes(v))) second.push(rule);
     else main.push(rule);
   }
-  const weight = (list: readonly Rule[]): number => list.length + 8 * viewsUsedBy(list.map((r) => r.sql)).length;
+  const weight = (list: readonly Rule[]): number =>
+    viewsUsedBy(list.map((r) => r.sql)).reduce((sum, v) => sum + (VIEW_COST_IN_RULES[v] ?? OTHER_VIEW_COST_IN_RULES), list.length);
   for (const rule of free) (weight(second) < weight(main) ? second : main).push(rule);
   const order = new Map(rules.map((r, i) => [r.id, i]));
   const byOrder = (a: Rule, b: Rule): number => order.get(a.id)! - order.get(b.id)!;
