@@ -5,11 +5,13 @@
 -- source: ddi:nf-wdm-iorequestdpc; k:registering-and-queuing-a-dpcforisr-routine
 --
 -- seq: the DpcQueued; seq2: the routine that called IoRequestDpc (its RoutineEntered).
+-- The calling routine is its RoutineEntered event (api: the routine's kind, irql: its entry IRQL),
+-- read by seq: no view needed.
 SELECT d.seq AS seq, d.activation AS seq2,
-       CASE WHEN r.kind IS NULL THEN printf('IoRequestDpc(%s) called outside any driver routine at IRQL %d', d.device, d.irql)
-            WHEN r.kind <> 'Isr' THEN printf('%s (a %s routine, not the ISR) called IoRequestDpc(%s) at IRQL %d', r.routine, r.kind, d.device, d.irql)
-            ELSE printf('%s called IoRequestDpc(%s) at IRQL %d, below its DIRQL %d', r.routine, d.device, d.irql, r.entry_irql) END AS message
+       CASE WHEN r.api IS NULL THEN printf('IoRequestDpc(%s) called outside any driver routine at IRQL %d', d.device, d.irql)
+            WHEN r.api <> 'Isr' THEN printf('%s (a %s routine, not the ISR) called IoRequestDpc(%s) at IRQL %d', r.routine, r.api, d.device, d.irql)
+            ELSE printf('%s called IoRequestDpc(%s) at IRQL %d, below its DIRQL %d', r.routine, d.device, d.irql, r.irql) END AS message
 FROM events d
-LEFT JOIN routine_runs r ON r.activation = d.activation
+LEFT JOIN events r ON r.seq = d.activation AND r.kind = 'RoutineEntered'
 WHERE d.kind = 'DpcQueued' AND d.api = 'IoRequestDpc'
-  AND (r.kind IS NULL OR r.kind <> 'Isr' OR d.irql < r.entry_irql)
+  AND (r.api IS NULL OR r.api <> 'Isr' OR d.irql < r.irql)
