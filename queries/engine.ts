@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
 import {
-  APPLICATION_ID, EVENTS_DDL, INDEX_DDL, SCHEMA_VERSION, SESSIONS_DDL, detectFormat, eventsOfBatch, openSqliteTrace, scanArrowTrace,
+  APPLICATION_ID, EVENTS_DDL, INDEX_DDL, SCHEMA_VERSION, SESSIONS_DDL, cellReadersOfBatch, detectFormat, openSqliteTrace, scanArrowTrace,
   TraceFormatError, type TraceFormat,
 } from '../recorder/index.js';
 import { insertEventsSql } from '../recorder/schema.sql.js';
-import type { TraceEvent } from '../model/index.js';
+import type { RecordBatch } from 'apache-arrow';
 import { createViews, type ViewName } from './views.js';
 
 /** A statement refused or failed: SQLite's message, and where in the SQL when that is known. */
@@ -146,20 +146,25 @@ async function loadArrow(path: string): Promise<Database.Database> {
     db.exec(SESSIONS_DDL);
     const many = db.prepare(insertEventsSql(ROWS_PER_INSERT));
     const args: unknown[] = [];
-    const insert = db.transaction((events: readonly TraceEvent[]) => {
-      let i = 0;
-      for (; i + ROWS_PER_INSERT <= events.length; i += ROWS_PER_INSERT) {
+    // Cells go from the batch's buffers straight into the statement's arguments: no event per row.
+    const insert = db.transaction((batch: RecordBatch) => {
+      const cells = cellReadersOfBatch(batch);
+      const rows = batch.numRows;
+      const pushRows = (from: number, to: number): void => {
         args.length = 0;
-        for (let j = i; j < i + ROWS_PER_INSERT; j++) pushRow(args, events[j]!);
+        for (let i = from; i < to; i++) for (let c = 0; c < cells.length; c++) args.push(cells[c]!(i));
+      };
+      let i = 0;
+      for (; i + ROWS_PER_INSERT <= rows; i += ROWS_PER_INSERT) {
+        pushRows(i, i + ROWS_PER_INSERT);
         many.run(...args);
       }
-      if (i < events.length) {
-        args.length = 0;
-        for (let j = i; j < events.length; j++) pushRow(args, events[j]!);
-        db.prepare(insertEventsSql(events.length - i)).run(...args);
+      if (i < rows) {
+        pushRows(i, rows);
+        db.prepare(insertEventsSql(rows - i)).run(...args);
       }
     });
-    const scan = await scanArrowTrace(path, (batch) => insert(eventsOfBatch(batch)));
+    const scan = await scanArrowTrace(path, insert);
     const f = scan.facts;
     db.prepare(`INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       f.id, f.scenario, f.seed, f.cpus, f.config, f.toolVersion, f.schemaVersion, f.startedAt,
@@ -170,11 +175,6 @@ async function loadArrow(path: string): Promise<Database.Database> {
     db.close();
     throw error;
   }
-}
-
-function pushRow(args: unknown[], e: TraceEvent): void {
-  args.push(e.seq, e.timeNs, e.cpu, e.irql, e.kind, e.activation, e.routine, e.driver, e.device, e.irp, e.master, e.major, e.loc,
-    e.status, e.newIrql, e.dpc, e.lock, e.vector, e.result, e.api, e.detail, e.thread, e.hash);
 }
 
 // ---- read-only enforcement ---------------------------------------------------------------------

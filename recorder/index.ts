@@ -19,7 +19,7 @@ export { traceSchema, META as ARROW_METADATA_KEYS, DICTIONARY_IDS, ARROW_INT_WID
 /* Reading */
 export { readTraceInfo, detectFormat, type TraceInfo } from './info.js';
 export { openSqliteTrace, readSqliteSession, iterateSqliteEvents, readSqliteTrace, type StoredSession } from './read-sqlite.js';
-export { scanArrowTrace, readArrowTrace, eventsOfBatch, sessionFromSchema, type ArrowScan } from './read-arrow.js';
+export { scanArrowTrace, readArrowTrace, eventsOfBatch, cellReadersOfBatch, sessionFromSchema, type ArrowScan } from './read-arrow.js';
 export { checkChain, type ChainCheck } from './verify.js';
 
 /* Errors */

@@ -80,11 +80,7 @@ export async function readArrowTrace(path: string): Promise<ArrowScan & { readon
 /** A record batch's events, read column by column (performance-notes §2.4: columns, not rows). */
 export function eventsOfBatch(batch: RecordBatch): TraceEvent[] {
   const n = batch.numRows;
-  const columns = EVENT_TABLE_COLUMNS.map((name) => {
-    const vector = batch.getChild(name);
-    if (vector === null) throw new Error(`record batch has no column ${name}`);
-    return columnReader(vector);
-  });
+  const columns = cellReadersOfBatch(batch);
   const events: TraceEvent[] = new Array<TraceEvent>(n);
   const row: unknown[] = new Array<unknown>(columns.length);
   for (let i = 0; i < n; i++) {
@@ -92,6 +88,19 @@ export function eventsOfBatch(batch: RecordBatch): TraceEvent[] {
     events[i] = eventFromRow(row);
   }
   return events;
+}
+
+/**
+ * One reader per column of the events table, in EVENT_TABLE_COLUMNS order: `readers[c](i)` is row
+ * i's value in column c (a number, a string or null), read straight from the batch's buffers. For
+ * copying rows elsewhere (into SQLite) without building an event per row.
+ */
+export function cellReadersOfBatch(batch: RecordBatch): ((i: number) => unknown)[] {
+  return EVENT_TABLE_COLUMNS.map((name) => {
+    const vector = batch.getChild(name);
+    if (vector === null) throw new Error(`record batch has no column ${name}`);
+    return columnReader(vector);
+  });
 }
 
 const TWO_32 = 4294967296;
