@@ -20,7 +20,7 @@ export interface RecordRequest {
   readonly out: string;
   readonly formats: readonly TraceFormat[];
   readonly force: boolean;
-  /** How the scenario was named (a built-in name or a file path): kept so the run can be re-executed. */
+  /** The scenario: a built-in name, or a scenario file's absolute path, kept so the run can be re-executed from anywhere. */
   readonly source: string;
 }
 
