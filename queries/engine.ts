@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import {
-  APPLICATION_ID, EVENTS_DDL, INDEX_DDL, SCHEMA_VERSION, SESSIONS_DDL, cellReadersOfBatch, detectFormat, openSqliteTrace, scanArrowTrace,
+  APPLICATION_ID, EVENTS_DDL, INDEX_BUILD_PRAGMAS, INDEX_DDL, SCHEMA_VERSION, SESSIONS_DDL, cellReadersOfBatch, detectFormat, openSqliteTrace, scanArrowTrace,
   TraceFormatError, type TraceFormat,
 } from '../recorder/index.js';
 import { insertEventsSql } from '../recorder/schema.sql.js';
@@ -130,6 +130,7 @@ function withIndexes(db: Database.Database): Database.Database {
   if (missing.length === 0) return db;
   const copy = new Database(db.serialize());
   db.close();
+  for (const p of INDEX_BUILD_PRAGMAS) copy.pragma(p);
   for (const sql of missing) copy.exec(sql);
   return copy;
 }
@@ -169,6 +170,7 @@ async function loadArrow(path: string): Promise<Database.Database> {
     db.prepare(`INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       f.id, f.scenario, f.seed, f.cpus, f.config, f.toolVersion, f.schemaVersion, f.startedAt,
       scan.end?.endedAt ?? null, scan.end?.endReason ?? null, scan.end?.eventCount ?? null, scan.end?.finalHash ?? null);
+    for (const p of INDEX_BUILD_PRAGMAS) db.pragma(p);
     for (const sql of INDEX_DDL) db.exec(sql);
     return db;
   } catch (error) {

@@ -13,7 +13,7 @@ export { ArrowSink, type ArrowSinkOptions } from './arrow-sink.js';
 export type { FileIo } from './file-io.js';
 
 /* Layout */
-export { SCHEMA_VERSION, APPLICATION_ID, EVENTS_DDL, SESSIONS_DDL, INDEX_DDL, EVENT_TABLE_COLUMNS } from './schema.sql.js';
+export { SCHEMA_VERSION, APPLICATION_ID, EVENTS_DDL, SESSIONS_DDL, INDEX_DDL, INDEX_BUILD_PRAGMAS, EVENT_TABLE_COLUMNS } from './schema.sql.js';
 export { traceSchema, META as ARROW_METADATA_KEYS, DICTIONARY_IDS, ARROW_INT_WIDTH } from './arrow-schema.js';
 
 /* Reading */

@@ -66,6 +66,17 @@ export const INDEX_DDL: readonly string[] = Object.freeze([
   'CREATE INDEX IF NOT EXISTS events_activation ON events (activation) WHERE activation IS NOT NULL',
 ]);
 
+/**
+ * Set just before the indexes are built: SQLite's sorter then spills sorted runs of about 2 MB and
+ * sorts them on two helper threads while it reads the table, instead of sorting 16 MB runs on the
+ * writer's own thread. Measured on a 1M-event demo trace (2 cores): 1.45 s instead of 1.8–2.0 s
+ * for the three indexes; more threads or smaller runs gain nothing more.
+ */
+export const INDEX_BUILD_PRAGMAS: readonly string[] = Object.freeze([
+  'cache_size = -2000',
+  'threads = 2',
+]);
+
 /** Pragmas of a trace being recorded: WAL with synchronous=NORMAL survives a process kill. */
 export const RECORDING_PRAGMAS: readonly string[] = Object.freeze([
   'journal_mode = WAL',

@@ -1,6 +1,6 @@
 import { TABLE_LAYOUT, type ColumnSource } from './columnar.js';
 import {
-  END_SESSION_SQL, EVENT_TABLE_COLUMNS, INDEX_DDL, INSERT_EVENTS_PREFIX, INSERT_EVENTS_ROW, INSERT_SESSION_SQL, RECORDING_PRAGMAS, ROWS_PER_INSERT, createTraceSql, insertEventsSql,
+  END_SESSION_SQL, EVENT_TABLE_COLUMNS, INDEX_BUILD_PRAGMAS, INDEX_DDL, INSERT_EVENTS_PREFIX, INSERT_EVENTS_ROW, INSERT_SESSION_SQL, RECORDING_PRAGMAS, ROWS_PER_INSERT, createTraceSql, insertEventsSql,
 } from './schema.sql.js';
 import type { SessionEnd, SessionFacts } from './session.js';
 
@@ -29,6 +29,8 @@ export interface SqlitePlan {
   readonly layout: readonly ColumnSource[];
   /** Run at the end, in one transaction with the session's end facts: the secondary indexes. */
   readonly indexes: readonly string[];
+  /** Run on the writer's connection just before the indexes are built (INDEX_BUILD_PRAGMAS). */
+  readonly indexPragmas: readonly string[];
   readonly endSessionSql: string;
   readonly sessionId: string;
 }
@@ -57,6 +59,7 @@ export function sqlitePlan(path: string, session: SessionFacts, options: SqliteP
     columns: EVENT_TABLE_COLUMNS.length,
     layout: TABLE_LAYOUT,
     indexes: INDEX_DDL,
+    indexPragmas: INDEX_BUILD_PRAGMAS,
     endSessionSql: END_SESSION_SQL,
     sessionId: session.id,
   });

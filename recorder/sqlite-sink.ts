@@ -143,6 +143,7 @@ export function createTraceFile(plan: SqlitePlan): void {
  * leaves it in rollback-journal mode, a single self-contained file.
  */
 export function finishTrace(db: Database.Database, plan: SqlitePlan, end: SessionEnd): void {
+  for (const p of plan.indexPragmas) db.pragma(p);
   db.transaction(() => {
     for (const sql of plan.indexes) db.exec(sql);
     db.prepare(plan.endSessionSql).run(...endSessionParams(plan, end));

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import { TraceWriteError, writeFailure } from './errors.js';
 import type { SessionEnd, SessionFacts } from './session.js';
 import type { EventBatch, TraceSink } from './sink.js';
@@ -8,10 +9,18 @@ import { endSessionParams, sqlitePlan, type SqlitePlan, type SqlitePlanOptions }
 const STATE = 0;
 const COMMITTED = 1;
 const ERROR_LENGTH = 2;
+/** 1 while the main thread's checkpointing connection is open. */
+const CHECKPOINTER = 3;
 const STARTING = 0;
 const READY = 1;
 const FINISHED = 2;
 const FAILED = -1;
+
+/**
+ * The writer thread's own checkpoints are only a backstop (at 128 MB of WAL): the main thread
+ * checkpoints after handing over each batch (see `checkpoint`).
+ */
+const WRITER_AUTOCHECKPOINT_PAGES = 32768;
 
 export interface SqliteWorkerSinkOptions extends SqlitePlanOptions {
   /**
@@ -42,12 +51,13 @@ export class SqliteWorkerSink implements TraceSink {
 
   /** Starts the writer thread and waits until it has created the trace (or failed to). */
   static open(path: string, session: SessionFacts, options: SqliteWorkerSinkOptions = {}): SqliteWorkerSink {
-    const plan = sqlitePlan(path, session, options);
+    const plan = sqlitePlan(path, session, { ...options, pragmas: [...(options.pragmas ?? []), `wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`] });
     const control = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT);
     const error = new SharedArrayBuffer(4096);
     const worker = new Worker(new URL('./sqlite-worker.mjs', import.meta.url), { workerData: { plan, control, error } });
     const sink = new SqliteWorkerSink(plan, worker, control, error, options.maxInFlight ?? 1, options.stallTimeoutMs ?? 120_000);
     sink.waitFor(() => Atomics.load(sink.control, STATE) !== STARTING, STATE, true);
+    sink.openCheckpointer();
     return sink;
   }
 
@@ -76,6 +86,48 @@ export class SqliteWorkerSink implements TraceSink {
     this.waitFor(() => Atomics.load(this.control, COMMITTED) >= limit, COMMITTED);
     this.worker.postMessage({ op: 'batch', batch: columns }, [columns.ints.buffer as ArrayBuffer, columns.codes.buffer as ArrayBuffer]);
     this.sent++;
+    this.checkpoint();
+  }
+
+  /**
+   * The main thread's own connection to the trace, used only to checkpoint the WAL (copy committed
+   * pages into the database file). Checkpointing on the writer thread cost it about a fifth of its
+   * time (1M demo events: the bulk write at 0.80× the raw insert instead of 0.96×); here it runs
+   * while the thread inserts the batch just handed over, on the core the simulation leaves idle.
+   * PASSIVE never waits for the writer, and a checkpoint is crash-safe whoever runs it.
+   */
+  private checkpointer: Database.Database | null = null;
+
+  private openCheckpointer(): void {
+    try {
+      this.checkpointer = new Database(this.plan.path, { fileMustExist: true });
+      Atomics.store(this.control, CHECKPOINTER, 1);
+    } catch {
+      this.checkpointer = null;
+    }
+  }
+
+  private checkpoint(): void {
+    if (this.checkpointer === null) return;
+    try {
+      this.checkpointer.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // Whatever failed (a full disk) fails the writer thread too, which reports it; meanwhile the
+      // thread's own checkpoints take over.
+      this.closeCheckpointer();
+    }
+  }
+
+  /** The thread waits for this before its last checkpoint (which needs no other connection open). */
+  private closeCheckpointer(): void {
+    try {
+      this.checkpointer?.close();
+    } catch {
+      // Closing a connection that only checkpoints loses nothing.
+    }
+    this.checkpointer = null;
+    Atomics.store(this.control, CHECKPOINTER, 0);
+    Atomics.notify(this.control, CHECKPOINTER);
   }
 
   flush(): void {
@@ -89,6 +141,9 @@ export class SqliteWorkerSink implements TraceSink {
     this.flush();
     this.finishing = true;
     this.worker.postMessage({ op: 'finish', endParams: endSessionParams(this.plan, end) });
+    // The last batches' pages are copied while the thread builds the indexes.
+    this.checkpoint();
+    this.closeCheckpointer();
   }
 
   finish(end: SessionEnd): void {
@@ -99,6 +154,7 @@ export class SqliteWorkerSink implements TraceSink {
   }
 
   close(): void {
+    this.closeCheckpointer();
     if (this.ended) return;
     this.ended = true;
     if (this.finishing) {

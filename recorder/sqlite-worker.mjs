@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 const STATE = 0;
 const COMMITTED = 1;
 const ERROR_LENGTH = 2;
+const CHECKPOINTER = 3;
 const READY = 1;
 const FINISHED = 2;
 const CLOSED = 3;
@@ -100,10 +101,14 @@ if (!done) {
           signal(COMMITTED, Atomics.load(control, COMMITTED) + 1);
           break;
         case 'finish':
+          for (const p of plan.indexPragmas) db.pragma(p);
           db.transaction(() => {
             for (const sql of plan.indexes) db.exec(sql);
             db.prepare(plan.endSessionSql).run(...message.endParams);
           })();
+          // The main thread's checkpointing connection must be closed first: leaving WAL mode needs
+          // the only connection.
+          while (Atomics.load(control, CHECKPOINTER) !== 0) Atomics.wait(control, CHECKPOINTER, 1, 100);
           db.pragma('wal_checkpoint(TRUNCATE)');
           db.pragma('journal_mode = DELETE');
           db.close();
