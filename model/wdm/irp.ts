@@ -155,7 +155,10 @@ export class Irp {
     readonly observer: IrpAccessObserver,
   ) {
     this.currentLocation = StackCount + 1;
-    this.stack = Array.from({ length: StackCount + 1 }, () => new IO_STACK_LOCATION());
+    // A plain loop: Array.from with a map function goes through the generic iteration protocol.
+    const stack: IO_STACK_LOCATION[] = [];
+    for (let i = 0; i <= StackCount; i++) stack.push(new IO_STACK_LOCATION());
+    this.stack = stack;
     this.associated = new AssociatedIrpUnion(this);
   }
 
