@@ -17,10 +17,12 @@ const FINISHED = 2;
 const FAILED = -1;
 
 /**
- * The writer thread's own checkpoints are only a backstop (at 128 MB of WAL): the main thread
- * checkpoints after handing over each batch (see `checkpoint`).
+ * The writer thread's own automatic checkpoint, at 16 MB of WAL. The main thread checkpoints after
+ * each batch it hands over (see `checkpoint`), so by then nearly every page is in the file and the
+ * thread's checkpoint has little to copy; it is what lets the WAL start over (SQLite rewinds it only
+ * when a writer finds every page copied, which the main thread, always a batch behind, never sees).
  */
-const WRITER_AUTOCHECKPOINT_PAGES = 32768;
+const WRITER_AUTOCHECKPOINT_PAGES = 4096;
 
 export interface SqliteWorkerSinkOptions extends SqlitePlanOptions {
   /**

@@ -1,8 +1,9 @@
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION, openSqliteTrace, readArrowTrace, readSqliteTrace, readTraceInfo, TOOL_VERSION, type SqliteWriterPlacement } from '../../recorder/index.js';
 import { BUILTIN_SCENARIOS, findBuiltin } from '../../scenarios/index.js';
-import { recordWithEvents, tempDir } from './helpers.js';
+import { checkSqliteTrace, recordWithEvents, tempDir } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => { tmp = tempDir(); });
@@ -84,4 +85,29 @@ describe('indexes', () => {
       db.close();
     }
   });
+});
+
+describe('the WAL while recording with the writer thread', () => {
+  it('is copied into the file batch by batch (the main thread checkpoints) and stays bounded', async () => {
+    // 200k events are about 28 MB of pages, 49 batches. The main thread checkpoints after each batch
+    // it hands over, so the database file grows batch by batch; the writer thread's own automatic
+    // checkpoint (at 16 MB of WAL) would make it grow only once.
+    const out = join(tmp.dir, 'wal');
+    let largestWal = 0;
+    const fileSizes = new Set<number>();
+    const { result } = await recordWithEvents(findBuiltin('demo')!, { seed: 2, requests: 6000, maxEvents: 200_000 }, {
+      out, formats: ['sqlite'], sqliteWriter: 'worker',
+      onProgress: () => {
+        fileSizes.add(statSync(`${out}.sqlite`).size);
+        if (existsSync(`${out}.sqlite-wal`)) largestWal = Math.max(largestWal, statSync(`${out}.sqlite-wal`).size);
+      },
+    });
+    expect(result.summary.events).toBe(200_000);
+    expect(fileSizes.size).toBeGreaterThan(20);
+    expect(largestWal).toBeGreaterThan(0);
+    expect(largestWal).toBeLessThan(20 * 2 ** 20);
+    // Finished: folded back into one file.
+    expect(existsSync(`${out}.sqlite-wal`)).toBe(false);
+    expect(checkSqliteTrace(`${out}.sqlite`).events).toBe(200_000);
+  }, 60_000);
 });
