@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { Data, Dictionary, Int16, Utf8 } from 'apache-arrow';
 import { TraceFormatError, TraceNotFoundError } from './errors.js';
 import { scanArrowTrace } from './read-arrow.js';
@@ -20,13 +20,18 @@ export interface TraceInfo extends StoredSession {
 /** Which format a file is in, from its first bytes. */
 export function detectFormat(path: string): TraceFormat {
   if (!existsSync(path)) throw new TraceNotFoundError(path);
+  if (statSync(path).isDirectory()) throw new TraceFormatError(path, 'it is a directory');
   const head = Buffer.alloc(16);
-  const fd = openSync(path, 'r');
   let n: number;
   try {
-    n = readSync(fd, head, 0, 16, 0);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(path, 'r');
+    try {
+      n = readSync(fd, head, 0, 16, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    throw new TraceFormatError(path, `it cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, error);
   }
   if (n >= 16 && head.toString('latin1', 0, 16) === 'SQLite format 3\0') return 'sqlite';
   // An IPC stream starts with a continuation marker (0xFFFFFFFF); an IPC file with ARROW1.

@@ -155,6 +155,10 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
     ['an output directory that cannot be written', () => ['run', 'demo', '--requests', '1', '--out', '/proc/irptrace-no/x'], /cannot|writ/i],
     ['info on a missing trace', () => ['info', join(dir, 'missing.sqlite')], /missing\.sqlite/],
     ['info on a file that is not a trace', () => ['info', join(dir, 'no-default.ts')], /not/],
+    ['info on a directory', () => ['info', dir], /is not an irptrace trace: it is a directory/],
+    ['check on a directory', () => ['check', dir], /is not an irptrace trace: it is a directory/],
+    ['query on a directory', () => ['query', dir, 'SELECT 1'], /is not an irptrace trace: it is a directory/],
+    ['replay on a directory', () => ['replay', dir, '--at', '1'], /is not an irptrace trace: it is a directory/],
   ];
   it.concurrent.each(cases)('%s', async (_what, args, message) => {
     const { code, stdout, stderr } = await irptrace(args());
