@@ -323,6 +323,29 @@ describe('after completion', () => {
   });
 });
 
+describe('a completion routine that frees the IRP and lets the walk go on', () => {
+  it('the walk then touches freed memory (IrpAccessed api IoCompleteRequest) and the I/O manager\'s own free is a second one: BAD_POOL_CALLER (0xC2) (k:implementing-an-iocompletion-routine "must return STATUS_MORE_PROCESSING_REQUIRED" for an IRP it frees; ROS:irp.c#IopCompleteRequest frees the IRP; ddi:nf-wdm-iofreeirp)', async () => {
+    let originalId = -1;
+    const freeing = (k: Kernel): PIO_COMPLETION_ROUTINE => async function FreesAndContinues(_d, irp) {
+      await k.IoFreeIrp(irp);
+      return STATUS_CONTINUE_COMPLETION;
+    };
+    const r = await runScenario(readStack([
+      ['b', completeWithStatus(STATUS_SUCCESS)],
+      ['t', async (k, d, irp) => { originalId = irp.id; return forwardWith(freeing)(k, d, irp); }],
+    ]), { cpus: 1 });
+    expect(r.summary.bugcheck?.name).toBe('BAD_POOL_CALLER');
+    const freed = ofKind(r.events, 'IrpFreed', (e) => e.irp === originalId);
+    expect(freed.map((e) => e.api)).toEqual(['IoFreeIrp']);
+    const touched = firstOf(r.events, 'IrpAccessed', (e) => e.irp === originalId && e.api === 'IoCompleteRequest');
+    expect(touched.seq).toBeGreaterThan(freed[0]!.seq);
+    expect(touched.seq).toBeLessThan(firstOf(r.events, 'IrpCompleted', (e) => e.irp === originalId).seq);
+    const bugcheck = r.events.at(-2)!;
+    expect(bugcheck.kind).toBe('Bugcheck');
+    expect(JSON.parse(bugcheck.detail!)).toMatchObject({ irp: originalId, reason: 'IRP freed twice' });
+  });
+});
+
 describe('IoCancelIrp', () => {
   it('calls the cancel routine with the cancel spin lock held at DISPATCH_LEVEL, Cancel set, CancelIrql = the old IRQL and CancelRoutine already cleared; returns TRUE (ROS:irp.c#IoCancelIrp; ddi:nc-wdm-driver_cancel)', async () => {
     let sim: Simulation | null = null;

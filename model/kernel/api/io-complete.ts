@@ -25,7 +25,8 @@ export async function IoCompleteRequest(m: Machine, Irp: Irp, PriorityBoost = 0)
 }
 
 async function completeRequest(m: Machine, irp: Irp, boost: number): Promise<void> {
-  irp.phase = 'completing';
+  // A freed IRP stays freed: the I/O manager's own free at the end is then a second one.
+  if (irp.phase !== 'freed') irp.phase = 'completing';
   m.em.irpCompletionRequested(irp, irp.ioStatus.Status, boost);
   if (irp.currentLocation > irp.StackCount + 1) {
     m.bugcheck('MULTIPLE_IRP_COMPLETE_REQUESTS', { irp: irp.id, currentLocation: irp.currentLocation, stackCount: irp.StackCount });
@@ -53,6 +54,8 @@ async function completeRequest(m: Machine, irp: Irp, boost: number): Promise<voi
           if (status === STATUS_MORE_PROCESSING_REQUIRED && irp.phase === 'completing') irp.phase = 'reclaimed';
         });
       if (result === STATUS_MORE_PROCESSING_REQUIRED) return;
+      // The routine freed the IRP and let the walk go on: IoCompleteRequest now walks freed memory.
+      if (irp.phase === 'freed') m.irpAccessed(irp, 'IoCompleteRequest');
     } else {
       stackPtr.clearForWalk();
       if (irp.currentLocation <= irp.StackCount && irp.pendingReturned) {
@@ -66,7 +69,7 @@ async function completeRequest(m: Machine, irp: Irp, boost: number): Promise<voi
 }
 
 async function finishWalk(m: Machine, irp: Irp, boost: number): Promise<void> {
-  irp.phase = 'completed';
+  if (irp.phase !== 'freed') irp.phase = 'completed';
   m.em.irpCompleted(irp, irp.ioStatus.Status);
   if ((irp.flags & IRP_ASSOCIATED_IRP) !== 0 && irp.associated.MasterIrp !== null) {
     // ReactOS order: decrement the master, free the associated IRP, complete the master at zero.
@@ -96,5 +99,7 @@ function completionApc(m: Machine, irp: Irp): void {
     irp.UserIosb.Information = Information;
   }
   if (irp.UserEvent !== null) signalEvent(m, irp.UserEvent);
-  if (irp.phase !== 'freed') freeIrp(m, irp, 'IoManager');
+  // A driver that freed it already (a completion routine that called IoFreeIrp and did not return
+  // STATUS_MORE_PROCESSING_REQUIRED) makes this the second free: BAD_POOL_CALLER.
+  freeIrp(m, irp, 'IoManager');
 }
