@@ -9,6 +9,7 @@ import type { Irp } from '../wdm/irp.js';
 import type { Cpu } from './cpu.js';
 import { RunStopped } from './errors.js';
 import type { RoutineFrame } from './context.js';
+import type { OutsideLocation } from './machine.js';
 
 const NO_CPU = null;
 
@@ -207,8 +208,10 @@ export class Emitter {
   irpCancelled(irp: Irp, called: boolean): void {
     this.ev('IrpCancelled', null, irp, null, null, called ? 1 : 0, 'IoCancelIrp');
   }
-  irpAccessed(irp: Irp, field: string): void {
-    this.ev('IrpAccessed', null, irp, null, null, null, field);
+  /** `outside`: the access went through a stack location the IRP does not have (then `loc` is the current location). */
+  irpAccessed(irp: Irp, field: string, outside: OutsideLocation | null): void {
+    if (outside === null) this.ev('IrpAccessed', null, irp, null, null, null, field);
+    else this.ev('IrpAccessed', null, irp, irp.currentLocation, null, null, field, this.detailFor(outside, -3, () => `{"location":"${outside}"}`));
   }
   irpQueued(irp: Irp, device: string, started: boolean): void {
     this.ev('IrpQueued', device, irp, irp.currentLocation, null, started ? 1 : 0, 'IoStartPacket');

@@ -37,6 +37,9 @@ const PREEMPT_MAX_NS = 40_000;
 /** Run-loop turns between two yields to Node's event loop. */
 const YIELD_EVERY_TURNS = 2048;
 
+/** Where a stack location the IRP does not have would be (IrpAccessed detail.location). */
+export type OutsideLocation = 'past the end' | 'before the first';
+
 /** How a run ended. */
 export interface RunEnd {
   readonly reason: EndReason;
@@ -414,8 +417,9 @@ export class Machine implements IrpAccessObserver {
 
   // ---- IrpAccessObserver ---------------------------------------------------------------------
 
-  irpAccessed(irp: Irp, field: string): void {
-    if (this.em.current !== null && !this.handedBack) this.em.irpAccessed(irp, field);
+  /** Driver code touched `irp` after its release, or (`outside`) through a stack location the IRP does not have. */
+  irpAccessed(irp: Irp, field: string, outside: OutsideLocation | null = null): void {
+    if (this.em.current !== null && !this.handedBack) this.em.irpAccessed(irp, field, outside);
   }
 
   irpCountSet(master: Irp, count: number): void {

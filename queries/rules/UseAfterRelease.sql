@@ -11,7 +11,8 @@ SELECT x.seq AS seq,
               CASE WHEN EXISTS (SELECT 1 FROM events f WHERE f.irp = x.irp AND +f.kind = 'IrpFreed' AND f.seq < x.seq)
                    THEN 'it was freed' ELSE 'its completion finished' END) AS message
 FROM events x
-WHERE x.kind = 'IrpAccessed'
+-- With a detail, the access went through a location the IRP does not have: StackLocationOutsideIrp.
+WHERE x.kind = 'IrpAccessed' AND x.detail IS NULL
 UNION ALL
 SELECT b.seq, (SELECT max(f.seq) FROM events f WHERE f.irp = json_extract(b.detail, '$.irp') AND f.kind = 'IrpFreed'),
        printf('%s freed IRP %s a second time (bug check BAD_POOL_CALLER)', coalesce(b.routine, 'kernel code'), json_extract(b.detail, '$.irp'))

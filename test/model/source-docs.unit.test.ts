@@ -12,7 +12,7 @@ import demo from '../../scenarios/demo.js';
 import { filterDriver } from '../../scenarios/lib/filter-driver.js';
 import {
   DISPATCH_LEVEL, HIGH_LEVEL, IRP_BUFFERED_IO, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ,
-  IRP_MJ_SHUTDOWN, IRP_MJ_WRITE, PASSIVE_LEVEL, STATUS_PENDING, STATUS_SUCCESS,
+  IRP_MJ_SHUTDOWN, IRP_MJ_WRITE, PASSIVE_LEVEL, STATUS_MORE_PROCESSING_REQUIRED, STATUS_PENDING, STATUS_SUCCESS,
   type Irp, type KDPC, type NtStatus, type TraceEvent,
 } from '../../model/index.js';
 import {
@@ -502,16 +502,31 @@ describe('k:creating-irps-for-lower-level-drivers', () => {
     expect(seen).toEqual([true]);
   });
 
-  it('"the IoCompletion routine has no local context storage for itself in the IRP" (IoBuildAsynchronousFsdRequest IRP): the routine runs past the last location with DeviceObject NULL (k:creating-irps-for-lower-level-drivers; ROS:irp.c#IofCompleteRequest)', async () => {
+  it('"the IoCompletion routine has no local context storage for itself in the IRP" (IoBuildAsynchronousFsdRequest IRP): the routine runs past the last location with DeviceObject NULL; what it writes through IoGetCurrentIrpStackLocation is not there on the retry, and each use is recorded as IrpAccessed past the end (k:creating-irps-for-lower-level-drivers; ROS:irp.c#IofCompleteRequest; windows-semantics §3.2 "CSL = &stack[StackCount] (one past the end)")', async () => {
     const seen: unknown[] = [];
+    let ownId = -1;
     const r = await runScenario(readStack([
       ['b', async (k, _d, irp) => finish(k, irp)],
       ['t', async (k, d, irp) => {
         const own = (await k.IoBuildAsynchronousFsdRequest(IRP_MJ_READ, d.DeviceExtension.Lower, null, 512, 0, null))!;
+        ownId = own.id;
+        let tries = 0;
         async function NoContext(DeviceObject: TestDevice | null, Irp: Irp): Promise<NtStatus> {
           seen.push(DeviceObject, Irp.CurrentLocation === Irp.StackCount + 1);
+          // A driver trying to keep its retry count in "its own" location: it has none.
+          const mine = k.IoGetCurrentIrpStackLocation(Irp);
+          seen.push(mine.Context);
+          mine.Context = { tries: ++tries };
+          if (tries === 1) {
+            // Retry: set the next location up again and resend (the doc's "retry the request").
+            const next = k.IoGetNextIrpStackLocation(Irp);
+            next.MajorFunction = IRP_MJ_READ;
+            k.IoSetCompletionRoutine(Irp, NoContext, null, true, true, true);
+            await k.IoCallDriver(d.DeviceExtension.Lower, Irp);
+            return STATUS_MORE_PROCESSING_REQUIRED;
+          }
           await k.IoFreeIrp(Irp);
-          return 0xc0000016;
+          return STATUS_MORE_PROCESSING_REQUIRED;
         }
         k.IoSetCompletionRoutine(own, NoContext, null, true, true, true);
         await k.IoCallDriver(d.DeviceExtension.Lower, own);
@@ -519,6 +534,15 @@ describe('k:creating-irps-for-lower-level-drivers', () => {
       }],
     ]), { cpus: 1 });
     expect(r.summary.endReason).toBe('completed');
-    expect(seen).toEqual([null, true]);
+    // Both runs: no DeviceObject, past the last location, and nothing kept from the first run.
+    expect(seen).toEqual([null, true, null, null, true, null]);
+    const outside = ofKind(r.events, 'IrpAccessed', (e) => e.irp === ownId);
+    expect(outside).toHaveLength(2);
+    for (const e of outside) {
+      expect(e.api).toBe('IoGetCurrentIrpStackLocation');
+      expect(e.routine).toBe('NoContext');
+      expect(JSON.parse(e.detail!)).toEqual({ location: 'past the end' });
+    }
   });
+
 });

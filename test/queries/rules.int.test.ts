@@ -238,6 +238,22 @@ const CASES: Readonly<Record<string, Case>> = {
     }), completeNow),
     planted: ev("kind = 'IrpMarkedPending' AND routine = 'FComplete'"),
   },
+  StackLocationOutsideIrp: {
+    // Context set up in "its own" location of an IRP it allocated, without IoSetNextIrpStackLocation.
+    scenario: two(async (k, d, Irp) => {
+      const lower = lowerOf(d);
+      const own = await k.IoAllocateIrp(lower.StackSize, false);
+      k.IoGetCurrentIrpStackLocation(own).Context = Irp;
+      k.IoGetNextIrpStackLocation(own).MajorFunction = IRP_MJ_READ;
+      k.IoSetCompletionRoutine(own, async function FOwnDone(_d, Own) {
+        await k.IoFreeIrp(Own);
+        return STATUS_MORE_PROCESSING_REQUIRED;
+      }, null, true, true, true);
+      await k.IoCallDriver(lower, own);
+      return finish(k, Irp);
+    }, completeNow),
+    planted: ev("kind = 'IrpAccessed' AND api = 'IoGetCurrentIrpStackLocation' AND routine = 'FDispatchRead'"),
+  },
   MarkPendingAfterQueue: {
     scenario: testScenario({
       stack: ['t'],

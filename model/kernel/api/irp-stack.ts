@@ -1,6 +1,6 @@
 import { SL_INVOKE_ON_CANCEL, SL_INVOKE_ON_ERROR, SL_INVOKE_ON_SUCCESS, SL_PENDING_RETURNED } from '../../constants/irp.js';
 import { IO_STACK_LOCATION, type Irp, type PIO_COMPLETION_ROUTINE } from '../../wdm/irp.js';
-import type { Machine } from '../machine.js';
+import type { Machine, OutsideLocation } from '../machine.js';
 import { routineName } from '../routine-call.js';
 
 // These are macros in wdm.h: they run inline, so they are not preemption points, but each change to
@@ -10,21 +10,48 @@ function touched(m: Machine, irp: Irp, api: string): void {
   if (irp.released) m.irpAccessed(irp, api);
 }
 
-/** Where a location outside the IRP's array would be: writes to it land nowhere (Windows would corrupt pool). */
-function outside(): IO_STACK_LOCATION {
-  return new IO_STACK_LOCATION();
+/**
+ * A stack location the IRP does not have: past its last one (CL = StackCount+1: the IRP's creator,
+ * and a completion routine at the top of the walk, have no location of their own) or before its
+ * first (the lowest driver's next location). In Windows the pointer lands outside the IRP: reading
+ * through it reads whatever is there, writing corrupts pool. Here it holds nothing from one call to
+ * the next ("the IoCompletion routine has no local context storage for itself in the IRP"), and the
+ * first field the driver reads or writes through it records IrpAccessed, `api` the macro that
+ * returned it and `detail.location` where it was.
+ */
+function outside(m: Machine, irp: Irp, api: string, where: OutsideLocation): IO_STACK_LOCATION {
+  let recorded = false;
+  const record = (): void => {
+    if (recorded) return;
+    recorded = true;
+    m.irpAccessed(irp, api, where);
+  };
+  return new Proxy(new IO_STACK_LOCATION(), {
+    get(target, key, receiver) {
+      record();
+      return Reflect.get(target, key, receiver);
+    },
+    set(target, key, value, receiver) {
+      record();
+      return Reflect.set(target, key, value, receiver);
+    },
+  });
 }
 
 /** IoGetCurrentIrpStackLocation(Irp): the caller's own location. */
 export function IoGetCurrentIrpStackLocation(m: Machine, Irp: Irp): IO_STACK_LOCATION {
   touched(m, Irp, 'IoGetCurrentIrpStackLocation');
-  return Irp.location(Irp.currentLocation) ?? outside();
+  const at = Irp.currentLocation;
+  if (at > Irp.StackCount) return outside(m, Irp, 'IoGetCurrentIrpStackLocation', 'past the end');
+  return Irp.location(at) ?? outside(m, Irp, 'IoGetCurrentIrpStackLocation', 'before the first');
 }
 
 /** IoGetNextIrpStackLocation(Irp): the next-lower driver's location. */
 export function IoGetNextIrpStackLocation(m: Machine, Irp: Irp): IO_STACK_LOCATION {
   touched(m, Irp, 'IoGetNextIrpStackLocation');
-  return Irp.location(Irp.currentLocation - 1) ?? outside();
+  const at = Irp.currentLocation - 1;
+  if (at > Irp.StackCount) return outside(m, Irp, 'IoGetNextIrpStackLocation', 'past the end');
+  return Irp.location(at) ?? outside(m, Irp, 'IoGetNextIrpStackLocation', 'before the first');
 }
 
 /** IoSetNextIrpStackLocation(Irp): CurrentLocation--, for a driver that allocated a location of its own. */
