@@ -12,7 +12,7 @@ import demo from '../../scenarios/demo.js';
 import { filterDriver } from '../../scenarios/lib/filter-driver.js';
 import {
   DISPATCH_LEVEL, HIGH_LEVEL, IRP_BUFFERED_IO, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ,
-  IRP_MJ_SHUTDOWN, IRP_MJ_WRITE, PASSIVE_LEVEL, STATUS_MORE_PROCESSING_REQUIRED, STATUS_PENDING, STATUS_SUCCESS,
+  IRP_MJ_PNP, IRP_MJ_SHUTDOWN, IRP_MJ_WRITE, PASSIVE_LEVEL, STATUS_MORE_PROCESSING_REQUIRED, STATUS_PENDING, STATUS_SUCCESS,
   type Irp, type KDPC, type NtStatus, type TraceEvent,
 } from '../../model/index.js';
 import {
@@ -351,10 +351,11 @@ describe('k:creating-irps-for-lower-level-drivers', () => {
     expect(firstOf(r.events, 'RequestCompleted').result).toBe(200 * 1024);
   });
 
-  it('"IoBuildAsynchronousFsdRequest ... sets up the next-lower driver\'s I/O stack location ... for IRP_MJ_READ, IRP_MJ_WRITE, IRP_MJ_FLUSH_BUFFERS, and IRP_MJ_SHUTDOWN requests" (and no others) (k:creating-irps-for-lower-level-drivers)', async () => {
+  it('"IoBuildAsynchronousFsdRequest ... sets up the next-lower driver\'s I/O stack location ... for IRP_MJ_READ, IRP_MJ_WRITE, IRP_MJ_FLUSH_BUFFERS, and IRP_MJ_SHUTDOWN requests", and IRP_MJ_PNP (the DDI\'s list); another major is not refused, as in ReactOS, and IrpAllocated records it (k:creating-irps-for-lower-level-drivers; ddi:nf-wdm-iobuildasynchronousfsdrequest; ROS:irp.c#IoBuildAsynchronousFsdRequest)', async () => {
     const seen: [number, number | null][] = [];
+    const majors = [IRP_MJ_READ, IRP_MJ_WRITE, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_SHUTDOWN, IRP_MJ_PNP, IRP_MJ_CREATE];
     const r = await runDispatch(async (k, d, irp) => {
-      for (const major of [IRP_MJ_READ, IRP_MJ_WRITE, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_SHUTDOWN, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL]) {
+      for (const major of majors) {
         const own = await k.IoBuildAsynchronousFsdRequest(major, d.DeviceExtension.Lower, null, 512, 0, null);
         seen.push([major, own === null ? null : k.IoGetNextIrpStackLocation(own).MajorFunction]);
         if (own !== null) await k.IoFreeIrp(own);
@@ -362,8 +363,11 @@ describe('k:creating-irps-for-lower-level-drivers', () => {
       return finish(k, irp);
     });
     expect(r.summary.endReason).toBe('completed');
-    expect(seen).toEqual([[IRP_MJ_READ, IRP_MJ_READ], [IRP_MJ_WRITE, IRP_MJ_WRITE], [IRP_MJ_FLUSH_BUFFERS, IRP_MJ_FLUSH_BUFFERS], [IRP_MJ_SHUTDOWN, IRP_MJ_SHUTDOWN], [IRP_MJ_CREATE, null], [IRP_MJ_DEVICE_CONTROL, null]]);
+    expect(seen).toEqual(majors.map((major) => [major, major]));
+    expect(ofKind(r.events, 'IrpAllocated', (e) => e.api === 'IoBuildAsynchronousFsdRequest').map((e) => e.major))
+      .toEqual(['IRP_MJ_READ', 'IRP_MJ_WRITE', 'IRP_MJ_FLUSH_BUFFERS', 'IRP_MJ_SHUTDOWN', 'IRP_MJ_PNP', 'IRP_MJ_CREATE']);
   });
+
 
   it('"Intermediate drivers cannot call IoMakeAssociatedIrp": in the demo it is only called by the top driver, for an IRP the I/O manager sent it directly (k:creating-irps-for-lower-level-drivers)', () => {
     everyDemoRun((run) => {

@@ -1,7 +1,7 @@
 import type { NtStatus } from '../../brands.js';
 import {
-  IRP_ASSOCIATED_IRP, IRP_MJ_DEVICE_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_INTERNAL_DEVICE_CONTROL, IRP_MJ_READ,
-  IRP_MJ_SHUTDOWN, IRP_MJ_WRITE, IRP_READ_OPERATION, IRP_SYNCHRONOUS_API, IRP_WRITE_OPERATION,
+  IRP_ASSOCIATED_IRP, IRP_MJ_DEVICE_CONTROL, IRP_MJ_INTERNAL_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE, IRP_READ_OPERATION,
+  IRP_SYNCHRONOUS_API, IRP_WRITE_OPERATION,
 } from '../../constants/irp.js';
 import type { IrpAllocationApi } from '../../events/irp.js';
 import type { DeviceObject } from '../../wdm/device.js';
@@ -48,13 +48,13 @@ function buildFsd(m: Machine, api: IrpAllocationApi, MajorFunction: number, Devi
 
 /**
  * IoBuildAsynchronousFsdRequest(MajorFunction, DeviceObject, Buffer, Length, StartingOffset,
- * IoStatusBlock): IRP_MJ_READ, WRITE, FLUSH_BUFFERS or SHUTDOWN only (null otherwise), with the
- * next-lower location set up. The caller sets a completion routine and frees it.
+ * IoStatusBlock), with the next-lower location set up. The caller sets a completion routine and
+ * frees it. The DDI lists IRP_MJ_PNP, READ, WRITE, FLUSH_BUFFERS and SHUTDOWN; as in ReactOS,
+ * another major function is not refused (the IRP is built, and IrpAllocated records its major).
  */
 export function IoBuildAsynchronousFsdRequest(m: Machine, MajorFunction: number, DeviceObject: DeviceObject, _Buffer: unknown, Length: number,
   StartingOffset: number, IoStatusBlock: IO_STATUS_BLOCK | null = null): Irp | null | Promise<Irp | null> {
   m.enter('IoBuildAsynchronousFsdRequest');
-  if (![IRP_MJ_READ, IRP_MJ_WRITE, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_SHUTDOWN].includes(MajorFunction)) return null;
   const irp = buildFsd(m, 'IoBuildAsynchronousFsdRequest', MajorFunction, DeviceObject, Length, StartingOffset, IoStatusBlock, null);
   return afterPoint(m.point(m.cost('irpAlloc')), irp);
 }
