@@ -323,6 +323,47 @@ describe('after completion', () => {
   });
 });
 
+describe('a cancelled IRP that no thread owns', () => {
+  it('is freed by the I/O manager when its walk reaches the top (IopCleanupIrp); one that is not cancelled stays allocated (ROS:irp.c#IofCompleteRequest "Nothing left for us to do, kill it"; windows-semantics §3.6 step 3)', async () => {
+    const own: number[] = [];
+    const r = await runScenario(readStack([
+      ['b', async (k, _d, irp) => {
+        // The second IRP is pended with a cancel routine; the first is completed at once.
+        if (own.length === 1) return finish(k, irp);
+        async function BCancel(_DeviceObject: TestDevice, Irp: Irp): Promise<void> {
+          await k.IoReleaseCancelSpinLock(Irp.CancelIrql);
+          Irp.IoStatus.Status = STATUS_CANCELLED;
+          await k.IoCompleteRequest(Irp, IO_NO_INCREMENT);
+        }
+        k.IoMarkIrpPending(irp);
+        k.IoSetCancelRoutine(irp, BCancel as PDRIVER_CANCEL);
+        return STATUS_PENDING;
+      }],
+      ['t', async (k, d, irp) => {
+        // Two IRPs of its own, no thread, no completion routine: each one's walk reaches the top.
+        for (const cancel of [false, true]) {
+          const mine = await k.IoAllocateIrp(d.DeviceExtension.Lower.StackSize, false);
+          own.push(mine.id);
+          k.IoGetNextIrpStackLocation(mine).MajorFunction = IRP_MJ_READ;
+          await k.IoCallDriver(d.DeviceExtension.Lower, mine);
+          if (cancel) await k.IoCancelIrp(mine);
+        }
+        return finish(k, irp);
+      }],
+    ]), { cpus: 1 });
+    expect(r.summary.endReason).toBe('completed');
+    const [kept, cancelled] = own as [number, number];
+    expect(ofKind(r.events, 'IrpCompleted', (e) => e.irp === kept)).toHaveLength(1);
+    expect(ofKind(r.events, 'IrpFreed', (e) => e.irp === kept)).toHaveLength(0);
+    const completed = firstOf(r.events, 'IrpCompleted', (e) => e.irp === cancelled);
+    expect(completed.status).toBe(STATUS_CANCELLED);
+    const freed = ofKind(r.events, 'IrpFreed', (e) => e.irp === cancelled);
+    expect(freed.map((e) => e.api)).toEqual(['IoManager']);
+    expect(freed[0]!.seq).toBeGreaterThan(completed.seq);
+    expect(JSON.parse(r.events.at(-1)!.detail!)).toMatchObject({ liveIrps: 1 });
+  });
+});
+
 describe('a completion routine that frees the IRP and lets the walk go on', () => {
   it('the walk then touches freed memory (IrpAccessed api IoCompleteRequest) and the I/O manager\'s own free is a second one: BAD_POOL_CALLER (0xC2) (k:implementing-an-iocompletion-routine "must return STATUS_MORE_PROCESSING_REQUIRED" for an IRP it frees; ROS:irp.c#IopCompleteRequest frees the IRP; ddi:nf-wdm-iofreeirp)', async () => {
     let originalId = -1;

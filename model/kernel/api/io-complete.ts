@@ -14,7 +14,7 @@ import { signalEvent } from './wait.js';
  * status (re-read at every level), stopping at STATUS_MORE_PROCESSING_REQUIRED, and propagating
  * the pending bit where no routine runs. When the walk reaches the top, an associated IRP
  * decrements its master's IrpCount, is freed, and completes the master at zero; any other IRP with
- * a thread gets the I/O manager's completion APC.
+ * a thread gets the I/O manager's completion APC, and a cancelled one without a thread is freed.
  */
 export async function IoCompleteRequest(m: Machine, Irp: Irp, PriorityBoost = 0): Promise<void> {
   m.enter('IoCompleteRequest');
@@ -82,6 +82,10 @@ async function finishWalk(m: Machine, irp: Irp, boost: number): Promise<void> {
   }
   const thread = irp.thread;
   if (thread !== null) m.queueApc(thread, () => completionApc(m, irp));
+  // A cancelled IRP that no thread owns: "nothing left for us to do, kill it" (IopCleanupIrp).
+  // One that is not cancelled stays allocated: completing a thread-less IRP to the top is the
+  // driver's bug (SDV:IoAllocateComplete), and Windows would queue the APC to no thread.
+  else if (irp.cancel) freeIrp(m, irp, 'IoManager');
 }
 
 /**
