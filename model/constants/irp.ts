@@ -35,6 +35,12 @@ export const SL_INVOKE_ON_CANCEL = 0x20;
 export const SL_INVOKE_ON_SUCCESS = 0x40;
 export const SL_INVOKE_ON_ERROR = 0x80;
 
+/** The transfer type of an I/O control code (its low two bits, METHOD_FROM_CTL_CODE). */
+export const METHOD_BUFFERED = 0;
+export const METHOD_IN_DIRECT = 1;
+export const METHOD_OUT_DIRECT = 2;
+export const METHOD_NEITHER = 3;
+
 /** IRP.Flags bits. */
 export const IRP_NOCACHE = 0x1;
 export const IRP_PAGING_IO = 0x2;

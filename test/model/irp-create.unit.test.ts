@@ -4,12 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  IO_NO_INCREMENT, IRP_ASSOCIATED_IRP, IRP_MJ_READ, STATUS_MORE_PROCESSING_REQUIRED, STATUS_PENDING,
+  IO_NO_INCREMENT, IRP_ASSOCIATED_IRP, IRP_BUFFERED_IO, IRP_DEALLOCATE_BUFFER, IRP_INPUT_OPERATION, IRP_MJ_READ, IRP_SYNCHRONOUS_API,
+  METHOD_BUFFERED, METHOD_IN_DIRECT, METHOD_NEITHER, METHOD_OUT_DIRECT, STATUS_MORE_PROCESSING_REQUIRED, STATUS_PENDING,
   STATUS_SUCCESS, STATUS_UNSUCCESSFUL,
   type IO_STATUS_BLOCK, type Irp, type Kernel, type NtStatus, type Simulation,
 } from '../../model/index.js';
 import {
-  activationNamed, finish, firstOf, hardwareDriver, ofKind, parseDetail, readStack, runScenario, testDriver, testScenario,
+  activationNamed, finish, firstOf, hardwareDriver, ofKind, parseDetail, readStack, runDispatch, runScenario, testDriver, testScenario,
   type ReadDispatch, type TestDevice,
 } from './helpers.js';
 
@@ -128,6 +129,33 @@ describe('associated IRPs', () => {
     const live = sim!.snapshot().irps.get(master as never);
     expect(live?.irpCount).toBe(2);
     expect(live?.phase).toBe('dispatched');
+  });
+});
+
+describe('IoBuildDeviceIoControlRequest', () => {
+  it('buffers by the control code\'s transfer type: METHOD_BUFFERED with a length, or a direct method with an input buffer, gets IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER (and IRP_INPUT_OPERATION for METHOD_BUFFERED with an output buffer); METHOD_NEITHER never (ROS:irp.c#IoBuildDeviceIoControlRequest; ddi:nf-wdm-iobuilddeviceiocontrolrequest)', async () => {
+    const ctl = (method: number): number => (0x22 << 16) | (0x800 << 2) | method;
+    const builds: [code: number, input: unknown, inLength: number, output: unknown, outLength: number][] = [
+      [ctl(METHOD_BUFFERED), {}, 16, {}, 64],
+      [ctl(METHOD_BUFFERED), {}, 16, null, 0],
+      [ctl(METHOD_BUFFERED), null, 0, null, 0],
+      [ctl(METHOD_OUT_DIRECT), {}, 16, {}, 64],
+      [ctl(METHOD_IN_DIRECT), null, 0, {}, 64],
+      [ctl(METHOD_NEITHER), {}, 16, {}, 64],
+    ];
+    const ids: number[] = [];
+    const r = await runDispatch(async (k, d, irp) => {
+      const event = k.KEVENT('IoctlEvent');
+      k.KeInitializeEvent(event, 'NotificationEvent', false);
+      for (const [code, input, inLength, output, outLength] of builds) {
+        const own = await k.IoBuildDeviceIoControlRequest(code, d.DeviceExtension.Lower, input, inLength, output, outLength, false, event, { Status: 0, Information: 0 });
+        ids.push(own.id);
+      }
+      return finish(k, irp);
+    });
+    const flags = ids.map((id) => parseDetail<{ flags: number }>(firstOf(r.events, 'IrpAllocated', (e) => e.irp === id)).flags);
+    const buffered = IRP_SYNCHRONOUS_API | IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER;
+    expect(flags).toEqual([buffered | IRP_INPUT_OPERATION, buffered, IRP_SYNCHRONOUS_API, buffered, IRP_SYNCHRONOUS_API, IRP_SYNCHRONOUS_API]);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { NtStatus } from '../../brands.js';
 import {
-  IRP_ASSOCIATED_IRP, IRP_MJ_DEVICE_CONTROL, IRP_MJ_INTERNAL_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE, IRP_READ_OPERATION,
-  IRP_SYNCHRONOUS_API, IRP_WRITE_OPERATION,
+  IRP_ASSOCIATED_IRP, IRP_BUFFERED_IO, IRP_DEALLOCATE_BUFFER, IRP_INPUT_OPERATION, IRP_MJ_DEVICE_CONTROL, IRP_MJ_INTERNAL_DEVICE_CONTROL,
+  IRP_MJ_READ, IRP_MJ_WRITE, IRP_READ_OPERATION, IRP_SYNCHRONOUS_API, IRP_WRITE_OPERATION, METHOD_BUFFERED, METHOD_NEITHER,
 } from '../../constants/irp.js';
 import type { IrpAllocationApi } from '../../events/irp.js';
 import type { DeviceObject } from '../../wdm/device.js';
@@ -74,10 +74,13 @@ export function IoBuildSynchronousFsdRequest(m: Machine, MajorFunction: number, 
 /**
  * IoBuildDeviceIoControlRequest(IoControlCode, DeviceObject, InputBuffer, InputBufferLength,
  * OutputBuffer, OutputBufferLength, InternalDeviceIoControl, Event, IoStatusBlock): the same
- * thread-queued synchronous model as IoBuildSynchronousFsdRequest.
+ * thread-queued synchronous model as IoBuildSynchronousFsdRequest. As in ReactOS, the code's
+ * transfer type decides the buffering: METHOD_BUFFERED with a buffer length, or a direct method
+ * with an input buffer, gets a system buffer (IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER, and
+ * IRP_INPUT_OPERATION for METHOD_BUFFERED with an output buffer).
  */
-export function IoBuildDeviceIoControlRequest(m: Machine, IoControlCode: number, DeviceObject: DeviceObject, _InputBuffer: unknown, InputBufferLength: number,
-  _OutputBuffer: unknown, OutputBufferLength: number, InternalDeviceIoControl: boolean, Event: KEVENT, IoStatusBlock: IO_STATUS_BLOCK): Irp | Promise<Irp> {
+export function IoBuildDeviceIoControlRequest(m: Machine, IoControlCode: number, DeviceObject: DeviceObject, InputBuffer: unknown, InputBufferLength: number,
+  OutputBuffer: unknown, OutputBufferLength: number, InternalDeviceIoControl: boolean, Event: KEVENT, IoStatusBlock: IO_STATUS_BLOCK): Irp | Promise<Irp> {
   m.enter('IoBuildDeviceIoControlRequest');
   const major = InternalDeviceIoControl ? IRP_MJ_INTERNAL_DEVICE_CONTROL : IRP_MJ_DEVICE_CONTROL;
   const thread = m.cpu().thread;
@@ -88,6 +91,14 @@ export function IoBuildDeviceIoControlRequest(m: Machine, IoControlCode: number,
     next.Parameters.DeviceIoControl.InputBufferLength = InputBufferLength;
     next.Parameters.DeviceIoControl.OutputBufferLength = OutputBufferLength;
     irp.flags = IRP_SYNCHRONOUS_API;
+    const method = IoControlCode & 3;
+    const systemBuffer = method === METHOD_BUFFERED ? Math.max(InputBufferLength, OutputBufferLength)
+      : method !== METHOD_NEITHER && InputBuffer !== null && InputBuffer !== undefined ? InputBufferLength : 0;
+    if (systemBuffer > 0) {
+      irp.flags |= IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER;
+      if (method === METHOD_BUFFERED && OutputBuffer !== null && OutputBuffer !== undefined) irp.flags |= IRP_INPUT_OPERATION;
+      irp.associated.SystemBuffer = { length: systemBuffer };
+    }
     irp.thread = thread;
     irp.UserIosb = IoStatusBlock;
     irp.UserEvent = Event;
