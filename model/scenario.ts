@@ -11,6 +11,13 @@ export interface IoRequest {
   readonly length: number;
   readonly offset?: number;
   readonly ioControlCode?: number;
+  /**
+   * Read or write only: paging I/O, as a page fault makes it. The memory manager issues it at
+   * APC_LEVEL (IRP_PAGING_IO | IRP_NOCACHE | IRP_SYNCHRONOUS_PAGING_IO), so the dispatch routines
+   * run at APC_LEVEL; IoCompleteRequest finishes it in place (the IOSB, the event, the IRP freed),
+   * with no completion APC.
+   */
+  readonly paging?: boolean;
   /** Which device's stack gets it (default: the first device). */
   readonly device?: string;
   /** Earliest simulated time (ns) at which a requester issues it. */

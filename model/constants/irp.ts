@@ -49,6 +49,8 @@ export const IRP_ASSOCIATED_IRP = 0x8;
 export const IRP_BUFFERED_IO = 0x10;
 export const IRP_DEALLOCATE_BUFFER = 0x20;
 export const IRP_INPUT_OPERATION = 0x40;
+/** The same bit as IRP_INPUT_OPERATION: paging I/O never buffers, so wdm.h reuses it. */
+export const IRP_SYNCHRONOUS_PAGING_IO = 0x40;
 export const IRP_CREATE_OPERATION = 0x80;
 export const IRP_READ_OPERATION = 0x100;
 export const IRP_WRITE_OPERATION = 0x200;

@@ -1,7 +1,7 @@
-import { PASSIVE_LEVEL } from '../constants/irql.js';
+import { APC_LEVEL, PASSIVE_LEVEL } from '../constants/irql.js';
 import {
   DO_BUFFERED_IO, IRP_BUFFERED_IO, IRP_DEALLOCATE_BUFFER, IRP_INPUT_OPERATION, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE,
-  IRP_READ_OPERATION, IRP_WRITE_OPERATION,
+  IRP_NOCACHE, IRP_PAGING_IO, IRP_READ_OPERATION, IRP_SYNCHRONOUS_PAGING_IO, IRP_WRITE_OPERATION,
 } from '../constants/irp.js';
 import { NT_SUCCESS, STATUS_INVALID_DEVICE_REQUEST, STATUS_PENDING, STATUS_SUCCESS, ntStatusName } from '../constants/ntstatus.js';
 import type { NtStatus } from '../brands.js';
@@ -14,6 +14,7 @@ import { IoCallDriver } from './api/io-call.js';
 import { IoCompleteRequest } from './api/io-complete.js';
 import { newIrp } from './api/irp-alloc.js';
 import { KeWaitForSingleObject } from './api/wait.js';
+import { lowerIrql, raiseIrql } from './irql-frames.js';
 import { ScenarioError } from './errors.js';
 import type { DeviceHardware } from './hardware.js';
 import type { Machine } from './machine.js';
@@ -97,6 +98,7 @@ export function requesterBody(m: Machine, requests: Iterator<IoRequest>, pdos: R
 async function issue(m: Machine, request: IoRequest, top: DeviceObject): Promise<void> {
   const thread = m.cpu().thread!;
   const major = MAJOR_OF[request.major];
+  const paging = request.paging === true && request.major !== 'ioctl';
   const event = new KEVENT(`Thread${thread.id}.FileObject.Event`);
   const irp = newIrp(m, top.StackSize, 'IoManager', major, null, (irp) => {
     const next = irp.location(irp.currentLocation - 1)!;
@@ -108,8 +110,9 @@ async function issue(m: Machine, request: IoRequest, top: DeviceObject): Promise
       next.Parameters.Read.Length = request.length;
       next.Parameters.Read.ByteOffset = request.offset ?? 0;
     }
-    irp.flags = request.major === 'read' ? IRP_READ_OPERATION : request.major === 'write' ? IRP_WRITE_OPERATION : 0;
-    if ((top.Flags & DO_BUFFERED_IO) !== 0 || request.major === 'ioctl') {
+    if (paging) irp.flags = IRP_PAGING_IO | IRP_NOCACHE | IRP_SYNCHRONOUS_PAGING_IO;
+    else irp.flags = request.major === 'read' ? IRP_READ_OPERATION : request.major === 'write' ? IRP_WRITE_OPERATION : 0;
+    if (!paging && ((top.Flags & DO_BUFFERED_IO) !== 0 || request.major === 'ioctl')) {
       irp.flags |= IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER | (request.major === 'read' ? IRP_INPUT_OPERATION : 0);
       irp.associated.SystemBuffer = { length: request.length };
     }
@@ -120,8 +123,11 @@ async function issue(m: Machine, request: IoRequest, top: DeviceObject): Promise
   thread.outstanding++;
   m.em.requestIssued(irp, top.Name, major);
   await m.point(m.cost('ioManager'));
+  // A page fault: the memory manager sends the paging read or write, and waits for it, at APC_LEVEL.
+  const old = paging ? raiseIrql(m.em, m.cpu(), APC_LEVEL, 'KeRaiseIrql') : null;
   const status = await IoCallDriver(m, top, irp);
   if (status === STATUS_PENDING) await KeWaitForSingleObject(m, event);
+  if (old !== null) lowerIrql(m.em, m.cpu(), old, 'KeLowerIrql');
   // Back to user mode: Windows checks the IRQL on the way out of every system service.
   const ctx = m.cpu().ctx;
   if (ctx.irql !== PASSIVE_LEVEL) m.bugcheck('IRQL_GT_ZERO_AT_SYSTEM_SERVICE', { irql: ctx.irql, thread: thread.id });

@@ -153,19 +153,20 @@ function bottomDriver(k: Kernel, bottom: Bottom): DriverDefinition {
 }
 
 describe('random stacks of correct drivers', () => {
-  it('any stack of 1–3 correct forwarding layers over a hardware, synchronous or DPC-completing bottom completes every request with success and leaves nothing behind (k:implementing-an-iocompletion-routine; k:creating-irps-for-lower-level-drivers; ddi:nf-wdm-iomarkirppending)', async () => {
+  it('any stack of 1–3 correct forwarding layers over a hardware, synchronous or DPC-completing bottom completes every request, paging or not, with success and leaves nothing behind (k:implementing-an-iocompletion-routine; k:creating-irps-for-lower-level-drivers; ddi:nf-wdm-iomarkirppending)', async () => {
     const layer = fc.constantFrom<Layer>('skip', 'copyWithRoutine', 'syncForward', 'allocateOwn');
     await fc.assert(
       fc.asyncProperty(
         fc.array(layer, { minLength: 1, maxLength: 3 }), fc.constantFrom<Bottom>('hardware', 'synchronous', 'pendThenDpc'),
-        fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 8 }),
-        async (layers, bottom, seed, cpus, requests) => {
+        fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 255 }),
+        async (layers, bottom, seed, cpus, requests, pagingMask) => {
           const names = layers.map((_, i) => `l${i}`);
           const scenario = testScenario({
             name: `stack ${bottom}+${layers.join('+')}`,
             stack: ['bottom', ...names],
             requesters: 2,
-            requests: Array.from({ length: requests }, (_, i) => ({ major: i % 2 === 0 ? 'read' : 'write', length: 512 * (i + 1) }) as const),
+            // Some of them paging I/O (sent at APC_LEVEL, finished without the completion APC).
+            requests: Array.from({ length: requests }, (_, i) => ({ major: i % 2 === 0 ? 'read' : 'write', length: 512 * (i + 1), paging: (pagingMask & (1 << i)) !== 0 }) as const),
             drivers: (k) => [bottomDriver(k, bottom), ...layers.map((l, i) => layerDriver(k, names[i]!, l))],
           });
           const { events } = await checkRun(scenario, { seed, cpus, requests });

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import demo from '../../scenarios/demo.js';
 import { filterDriver } from '../../scenarios/lib/filter-driver.js';
 import {
-  DISPATCH_LEVEL, HIGH_LEVEL, IRP_BUFFERED_IO, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ,
+  APC_LEVEL, DISPATCH_LEVEL, HIGH_LEVEL, IRP_BUFFERED_IO, IRP_MJ_CREATE, IRP_NOCACHE, IRP_PAGING_IO, IRP_SYNCHRONOUS_PAGING_IO, IRP_MJ_DEVICE_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ,
   IRP_MJ_PNP, IRP_MJ_SHUTDOWN, IRP_MJ_WRITE, PASSIVE_LEVEL, STATUS_MORE_PROCESSING_REQUIRED, STATUS_PENDING, STATUS_SUCCESS,
   type Irp, type KDPC, type NtStatus, type TraceEvent,
 } from '../../model/index.js';
@@ -279,20 +279,39 @@ describe('ifs:writing-irp-dispatch-routines', () => {
     });
   });
 
-  it('"page faults cause read and write dispatch routines to be called at IRQL APC_LEVEL": a dispatch routine called at APC_LEVEL runs at APC_LEVEL (IoCallDriver keeps the caller\'s IRQL) (ifs:writing-irp-dispatch-routines; k:dispatch-routines-and-irqls)', async () => {
-    const r = await runScenario(readStack([
-      ['b', async (k, _d, irp) => finish(k, irp)],
-      ['t', async (k, d, irp) => {
-        k.IoSkipCurrentIrpStackLocation(irp);
-        const old = await k.KeRaiseIrql(1);
-        const status = await k.IoCallDriver(d.DeviceExtension.Lower, irp);
-        await k.KeLowerIrql(old);
-        return status;
-      }],
-    ]), { cpus: 1 });
+  it('"page faults cause read and write dispatch routines to be called at IRQL APC_LEVEL": a paging read is sent and waited for at APC_LEVEL, every dispatch routine on the way runs there, and IoCompleteRequest finishes it in place (IOSB, event, IRP freed) with no completion APC, even from a DPC (ifs:writing-irp-dispatch-routines; k:dispatch-routines-and-irqls; ROS:irp.c#IofCompleteRequest "Handle a Close Operation or Sync Paging I/O")', async () => {
+    const scenario = testScenario({
+      stack: ['hw', 't'],
+      requests: [{ major: 'read', length: 4096, paging: true }, { major: 'read', length: 4096 }],
+      drivers: (k) => {
+        async function TDispatchRead(DeviceObject: TestDevice, Irp: Irp): Promise<NtStatus> {
+          k.IoSkipCurrentIrpStackLocation(Irp);
+          return k.IoCallDriver(DeviceObject.DeviceExtension.Lower, Irp);
+        }
+        return [hardwareDriver(k, 'hw'), testDriver(k, 't', { dispatch: { [IRP_MJ_READ]: TDispatchRead } })];
+      },
+    });
+    const r = await runScenario(scenario, { cpus: 2, seed: 3 });
     expect(r.summary.endReason).toBe('completed');
-    expect(activations(r.events, (e) => e.routine === 'BDispatchRead')[0]!.entered.irql).toBe(1);
+    const [paging, normal] = ofKind(r.events, 'RequestIssued').map((e) => e.irp as number) as [number, number];
+    expect(parseDetail<{ flags: number }>(firstOf(r.events, 'IrpAllocated', (e) => e.irp === paging)).flags).toBe(IRP_PAGING_IO | IRP_NOCACHE | IRP_SYNCHRONOUS_PAGING_IO);
+    const dispatchIrql = (irp: number) => ofKind(r.events, 'RoutineEntered', (e) => e.api === 'Dispatch' && e.irp === irp).map((e) => e.irql);
+    expect(dispatchIrql(paging)).toEqual([APC_LEVEL, APC_LEVEL]);
+    expect(dispatchIrql(normal)).toEqual([PASSIVE_LEVEL, PASSIVE_LEVEL]);
+    // The paging read: finished by IoCompleteRequest in the DpcForIsr, at DISPATCH_LEVEL, before the thread wakes.
+    const done = firstOf(r.events, 'RequestCompleted', (e) => e.irp === paging);
+    const freed = firstOf(r.events, 'IrpFreed', (e) => e.irp === paging);
+    expect([done.routine, done.irql]).toEqual(['HwDpcForIsr', DISPATCH_LEVEL]);
+    expect(freed.api).toBe('IoManager');
+    expect(freed.activation).toBe(done.activation);
+    const woke = firstOf(r.events, 'WaitEnded', (e) => e.seq > done.seq);
+    const lowered = firstOf(r.events, 'IrqlLowered', (e) => e.api === 'KeLowerIrql' && e.seq > woke.seq);
+    expect([lowered.irql, lowered.newIrql, lowered.thread]).toEqual([APC_LEVEL, PASSIVE_LEVEL, woke.thread]);
+    // The other read: the completion APC in the requester's thread, as always.
+    expect(firstOf(r.events, 'RequestCompleted', (e) => e.irp === normal).irql).toBe(APC_LEVEL);
+    expect(ofKind(r.events, 'IrqlRaised', (e) => e.api === 'Apc')).toHaveLength(1);
   });
+
 });
 
 describe('k:creating-irps-for-lower-level-drivers', () => {

@@ -1,4 +1,4 @@
-import { IRP_ASSOCIATED_IRP, SL_INVOKE_ON_CANCEL, SL_INVOKE_ON_ERROR, SL_INVOKE_ON_SUCCESS, SL_PENDING_RETURNED } from '../../constants/irp.js';
+import { IRP_ASSOCIATED_IRP, IRP_PAGING_IO, IRP_SYNCHRONOUS_PAGING_IO, SL_INVOKE_ON_CANCEL, SL_INVOKE_ON_ERROR, SL_INVOKE_ON_SUCCESS, SL_PENDING_RETURNED } from '../../constants/irp.js';
 import { NT_SUCCESS, STATUS_MORE_PROCESSING_REQUIRED } from '../../constants/ntstatus.js';
 import type { Irp } from '../../wdm/irp.js';
 import type { Machine } from '../machine.js';
@@ -14,7 +14,8 @@ import { signalEvent } from './wait.js';
  * status (re-read at every level), stopping at STATUS_MORE_PROCESSING_REQUIRED, and propagating
  * the pending bit where no routine runs. When the walk reaches the top, an associated IRP
  * decrements its master's IrpCount, is freed, and completes the master at zero; any other IRP with
- * a thread gets the I/O manager's completion APC, and a cancelled one without a thread is freed.
+ * a thread gets the I/O manager's completion APC (synchronous paging I/O is finished at once), and
+ * a cancelled one without a thread is freed.
  */
 export async function IoCompleteRequest(m: Machine, Irp: Irp, PriorityBoost = 0): Promise<void> {
   m.enter('IoCompleteRequest');
@@ -80,8 +81,14 @@ async function finishWalk(m: Machine, irp: Irp, boost: number): Promise<void> {
     if (count === 0) await completeRequest(m, master, boost);
     return;
   }
+  if ((irp.flags & IRP_PAGING_IO) !== 0 && (irp.flags & IRP_SYNCHRONOUS_PAGING_IO) !== 0) {
+    // Synchronous paging I/O has no completion APC: IoCompleteRequest itself copies the IOSB, sets
+    // the event the memory manager waits on, and frees the IRP, wherever it runs.
+    finishRequest(m, irp);
+    return;
+  }
   const thread = irp.thread;
-  if (thread !== null) m.queueApc(thread, () => completionApc(m, irp));
+  if (thread !== null) m.queueApc(thread, () => finishRequest(m, irp));
   // A cancelled IRP that no thread owns: "nothing left for us to do, kill it" (IopCleanupIrp).
   // One that is not cancelled stays allocated: completing a thread-less IRP to the top is the
   // driver's bug (SDV:IoAllocateComplete), and Windows would queue the APC to no thread.
@@ -89,10 +96,11 @@ async function finishWalk(m: Machine, irp: Irp, boost: number): Promise<void> {
 }
 
 /**
- * IopCompleteRequest, the special kernel APC in the requester's thread: the requester's result
- * (RequestCompleted for workload requests), the user IOSB and event, then the IRP is freed.
+ * IopCompleteRequest, the special kernel APC in the requester's thread (for synchronous paging I/O,
+ * IoCompleteRequest itself): the requester's result (RequestCompleted for workload requests), the
+ * user IOSB and event, then the IRP is freed.
  */
-function completionApc(m: Machine, irp: Irp): void {
+function finishRequest(m: Machine, irp: Irp): void {
   const { Status, Information } = irp.ioStatus;
   if (irp.api === 'IoManager') {
     m.em.requestCompleted(irp, Status, Information);
