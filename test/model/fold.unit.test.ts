@@ -9,11 +9,11 @@ import { describe, expect, it } from 'vitest';
 import demo from '../../scenarios/demo.js';
 import { BUILTIN_SCENARIOS } from '../../scenarios/index.js';
 import {
-  DISPATCH_LEVEL, IO_NO_INCREMENT, IRP_MJ_READ, STATUS_CANCELLED, STATUS_MORE_PROCESSING_REQUIRED, STATUS_PENDING, STATUS_SUCCESS,
+  DISPATCH_LEVEL, IO_NO_INCREMENT, IRP_MJ_READ, STATUS_MORE_PROCESSING_REQUIRED, STATUS_PENDING, STATUS_SUCCESS,
   Simulation, canonicalState, initialState, reduce,
   type Irp, type TraceEvent, type KDPC, type NtStatus, type RunConfig, type ScenarioDefinition,
 } from '../../model/index.js';
-import { allMajors, finish, hardwareDriver, readStack, testDriver, testScenario, type TestDevice } from './helpers.js';
+import { allMajors, finish, hardwareDriver, pendUntilCancelled, readStack, testDriver, testScenario, type TestDevice } from './helpers.js';
 
 interface Mismatch {
   readonly seq: number;
@@ -90,16 +90,7 @@ const purposeBuilt: { name: string; scenario: ScenarioDefinition; cpus: number }
     name: 'cancel routine with the cancel lock',
     cpus: 2,
     scenario: readStack([
-      ['b', async (k, _d, irp) => {
-        async function BCancel(_DeviceObject: TestDevice, Irp: Irp): Promise<void> {
-          await k.IoReleaseCancelSpinLock(Irp.CancelIrql);
-          Irp.IoStatus.Status = STATUS_CANCELLED;
-          await k.IoCompleteRequest(Irp, IO_NO_INCREMENT);
-        }
-        k.IoMarkIrpPending(irp);
-        k.IoSetCancelRoutine(irp, BCancel as never);
-        return STATUS_PENDING;
-      }],
+      ['b', async (k, _d, irp) => pendUntilCancelled(k, irp)],
       ['t', async (k, d, irp) => {
         k.IoSkipCurrentIrpStackLocation(irp);
         const status = await k.IoCallDriver(d.DeviceExtension.Lower, irp);

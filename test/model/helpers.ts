@@ -4,7 +4,7 @@
  */
 import {
   DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, IO_NO_INCREMENT, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE,
-  STATUS_PENDING, STATUS_SUCCESS, Simulation, defineScenario,
+  STATUS_CANCELLED, STATUS_PENDING, STATUS_SUCCESS, Simulation, defineScenario,
   type DeviceObject, type DriverDefinition, type HardwareResources, type DriverObject, type EventKind, type IoRequest, type Irp, type KDPC, type KINTERRUPT,
   type Kernel, type NtStatus, type PDRIVER_DISPATCH, type RunConfig, type RunSummary, type ScenarioDefinition, type TraceEvent,
 } from '../../model/index.js';
@@ -257,6 +257,21 @@ export async function runDispatch(body: (k: Kernel, DeviceObject: TestDevice, Ir
 }
 
 /** Completes `Irp` with `status` from driver code and returns `status` (the end of most test dispatch routines). */
+/**
+ * A dispatch body that marks the IRP pending with a cancel routine, BCancel, and returns
+ * STATUS_PENDING; BCancel releases the cancel lock and completes the IRP with STATUS_CANCELLED.
+ */
+export function pendUntilCancelled(k: Kernel, irp: Irp): NtStatus {
+  async function BCancel(_DeviceObject: DeviceObject, Irp: Irp): Promise<void> {
+    await k.IoReleaseCancelSpinLock(Irp.CancelIrql);
+    Irp.IoStatus.Status = STATUS_CANCELLED;
+    await k.IoCompleteRequest(Irp, IO_NO_INCREMENT);
+  }
+  k.IoMarkIrpPending(irp);
+  k.IoSetCancelRoutine(irp, BCancel);
+  return STATUS_PENDING;
+}
+
 export async function finish(k: Kernel, Irp: Irp, status: NtStatus = STATUS_SUCCESS): Promise<NtStatus> {
   Irp.IoStatus.Status = status;
   await k.IoCompleteRequest(Irp, IO_NO_INCREMENT);

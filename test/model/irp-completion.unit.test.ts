@@ -9,7 +9,7 @@ import {
   type Irp, type Kernel, type NtStatus, type PDRIVER_CANCEL, type PIO_COMPLETION_ROUTINE, type Simulation,
 } from '../../model/index.js';
 import {
-  activationNamed, activations, finish, firstOf, ofKind, readStack, runScenario, type ReadDispatch, type TestDevice,
+  activationNamed, activations, finish, firstOf, ofKind, pendUntilCancelled, readStack, runScenario, type ReadDispatch, type TestDevice,
 } from './helpers.js';
 
 type Flags = readonly [onSuccess: boolean, onError: boolean, onCancel: boolean];
@@ -327,18 +327,8 @@ describe('a cancelled IRP that no thread owns', () => {
   it('is freed by the I/O manager when its walk reaches the top (IopCleanupIrp); one that is not cancelled stays allocated (ROS:irp.c#IofCompleteRequest "Nothing left for us to do, kill it"; windows-semantics §3.6 step 3)', async () => {
     const own: number[] = [];
     const r = await runScenario(readStack([
-      ['b', async (k, _d, irp) => {
-        // The second IRP is pended with a cancel routine; the first is completed at once.
-        if (own.length === 1) return finish(k, irp);
-        async function BCancel(_DeviceObject: TestDevice, Irp: Irp): Promise<void> {
-          await k.IoReleaseCancelSpinLock(Irp.CancelIrql);
-          Irp.IoStatus.Status = STATUS_CANCELLED;
-          await k.IoCompleteRequest(Irp, IO_NO_INCREMENT);
-        }
-        k.IoMarkIrpPending(irp);
-        k.IoSetCancelRoutine(irp, BCancel as PDRIVER_CANCEL);
-        return STATUS_PENDING;
-      }],
+      // The second IRP is pended with a cancel routine; the first is completed at once.
+      ['b', async (k, _d, irp) => (own.length === 1 ? finish(k, irp) : pendUntilCancelled(k, irp))],
       ['t', async (k, d, irp) => {
         // Two IRPs of its own, no thread, no completion routine: each one's walk reaches the top.
         for (const cancel of [false, true]) {
