@@ -24,7 +24,8 @@ function outside(m: Machine, irp: Irp, api: string, where: OutsideLocation): IO_
   const record = (): void => {
     if (recorded) return;
     recorded = true;
-    m.irpAccessed(irp, api, where);
+    // A released IRP's access is already recorded as such (use after release).
+    if (!irp.released) m.irpAccessed(irp, api, where);
   };
   return new Proxy(new IO_STACK_LOCATION(), {
     get(target, key, receiver) {
