@@ -9,6 +9,13 @@ import { registerScenarios } from './commands/scenarios.js';
 import { registerStart } from './commands/start.js';
 import { reportFailure } from './errors.js';
 
+// Output piped into a reader that stops early (`irptrace query … | head`): stop quietly, as a Unix
+// tool does, instead of dying on an unhandled EPIPE.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const { version, description } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
 const program = new Command('irptrace')

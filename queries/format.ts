@@ -7,13 +7,19 @@ export type RowFormat = 'table' | 'json' | 'csv';
 export function formatRows(result: QueryResult, format: RowFormat): string {
   const { columns, rows } = result;
   if (format === 'json') {
-    return JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, jsonValue(row[i])]))), null, 2);
+    const keys = uniqueNames(columns);
+    return JSON.stringify(rows.map((row) => Object.fromEntries(keys.map((c, i) => [c, jsonValue(row[i])]))), null, 2);
   }
   if (format === 'csv') {
     return [columns, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n');
   }
   const text = rows.map((row) => row.map(cell));
-  const widths = columns.map((c, i) => Math.min(60, Math.max(c.length, ...text.map((r) => r[i]!.length))));
+  // A loop, not Math.max(...): spreading a column of 100k+ rows overflows the call stack.
+  const widths = columns.map((c, i) => {
+    let w = c.length;
+    for (const r of text) if (r[i]!.length > w) w = r[i]!.length;
+    return Math.min(60, w);
+  });
   const numeric = columns.map((_, i) => rows.length > 0 && rows.every((r) => r[i] === null || typeof r[i] === 'number' || typeof r[i] === 'bigint'));
   const line = (cells: readonly string[], header = false): string =>
     cells.map((c, i) => {
@@ -23,6 +29,17 @@ export function formatRows(result: QueryResult, format: RowFormat): string {
   const out = [line(columns, true), widths.map((w) => '-'.repeat(w)).join('  '), ...text.map((r) => line(r))];
   out.push(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
   return out.join('\n');
+}
+
+/** JSON object keys for the columns: a repeated name (`e.irp, l.irp` are both `irp`) gets `_2`, `_3`… so no column is lost. */
+function uniqueNames(columns: readonly string[]): string[] {
+  const taken = new Set<string>();
+  return columns.map((c) => {
+    let name = c;
+    for (let n = 2; taken.has(name); n++) name = `${c}_${n}`;
+    taken.add(name);
+    return name;
+  });
 }
 
 function cell(v: unknown): string {

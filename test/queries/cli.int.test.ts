@@ -1,5 +1,5 @@
 // `irptrace query` and `irptrace check`, run for real as child processes.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,21 @@ beforeAll(async () => {
 afterAll(() => {
   cleanTraces();
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe('query into a pipe that closes early', () => {
+  it('stops quietly with exit 0, as `irptrace query … | head` expects (no EPIPE stack trace)', async () => {
+    // Megabytes of rows, far more than a pipe holds: the writes after we close are refused (EPIPE).
+    const many = 'WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 100) SELECT * FROM events, n';
+    const child = spawn(process.execPath, [BIN, 'query', `${demo}.sqlite`, many], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+    // Read the first chunk, then close our end, as `head -1` does.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => { child.stdout.destroy(); resolve(); }));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+  });
 });
 
 describe('irptrace query', () => {
