@@ -128,8 +128,14 @@ function withIndexes(db: Database.Database): Database.Database {
   const present = new Set((db.pragma('index_list(events)') as { name: string }[]).map((i) => i.name));
   const missing = INDEX_DDL.filter((sql) => !present.has(/INDEX IF NOT EXISTS (\w+)/.exec(sql)?.[1] ?? ''));
   if (missing.length === 0) return db;
-  const copy = new Database(db.serialize());
+  const image = db.serialize();
   db.close();
+  // A killed recording is still in WAL mode (header bytes 18–19 = 2), which an in-memory database
+  // cannot be: "unable to open database file". The image already holds the WAL's pages (serialize
+  // reads through the pager), so mark it a rollback-journal database.
+  image[18] = 1;
+  image[19] = 1;
+  const copy = new Database(image);
   for (const p of INDEX_BUILD_PRAGMAS) copy.pragma(p);
   for (const sql of missing) copy.exec(sql);
   return copy;

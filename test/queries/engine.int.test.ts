@@ -81,6 +81,33 @@ describe('read-only', () => {
     expect(readFileSync(`${prefix}.sqlite`).equals(before)).toBe(true);
   });
 
+  it('a killed recording as it is left (WAL mode, its last batches still in the -wal file, no indexes) is queried and checked from an in-memory copy that holds the WAL\'s rows; the files stay untouched', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'irptrace-killed-'));
+    const path = join(dir, 'killed.sqlite');
+    copyFileSync(`${buggy}.sqlite`, path);
+    // The recorder's connection, as a kill leaves it: WAL mode, rows committed to the WAL only.
+    const recorder = new Database(path);
+    try {
+      for (const name of recorder.prepare("SELECT name FROM pragma_index_list('events') WHERE origin = 'c'").pluck().all() as string[]) recorder.exec(`DROP INDEX ${name}`);
+      recorder.pragma('journal_mode = WAL');
+      recorder.pragma('wal_autocheckpoint = 0');
+      const total = recorder.prepare('SELECT count(*) FROM events').pluck().get() as number;
+      recorder.exec(`DELETE FROM events WHERE seq >= ${total - 5}; UPDATE sessions SET end_reason = NULL`);
+      expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
+      const before = [readFileSync(path), readFileSync(`${path}-wal`)];
+      const t = await TraceQuery.open(path);
+      expect(t.query('SELECT count(*) FROM events').rows).toEqual([[total - 5]]);
+      t.close();
+      const checked = await checkTrace(path);
+      expect([checked.events, checked.finished]).toEqual([total - 5, false]);
+      expect(readFileSync(path).equals(before[0]!)).toBe(true);
+      expect(readFileSync(`${path}-wal`).equals(before[1]!)).toBe(true);
+    } finally {
+      recorder.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a trace without indexes (a killed recording) is indexed in memory, not in the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'irptrace-noindex-'));
     try {
