@@ -28,6 +28,11 @@ export interface VerifyResult {
   readonly divergence: Divergence | null;
   /** The recording did not finish: only the events it has were compared. */
   readonly unfinished: boolean;
+  /**
+   * The recording was stopped by a signal (SessionEnded `interrupted`): the events before that one
+   * were compared; the signal itself is outside the run and cannot be re-executed.
+   */
+  readonly interrupted: boolean;
 }
 
 export interface VerifyOptions {
@@ -57,11 +62,17 @@ export async function verifyTrace(source: string | TraceFile, options: VerifyOpt
     let next = recorded.next();
     let compared = 0;
     let divergence: Divergence | null = null;
+    let interrupted = false;
     const subscription = sim.events$.subscribe((replayed) => {
       if (divergence !== null) return;
+      // An unfinished recording is compared as far as it goes, an interrupted one up to the
+      // SessionEnded its signal caused; a finished one must end here.
+      if (next.done !== true && next.value.kind === 'SessionEnded' && next.value.api === 'interrupted') {
+        interrupted = true;
+        next = { done: true, value: undefined };
+      }
       if (next.done === true) {
-        // An unfinished recording is compared as far as it goes; a finished one must end here.
-        if (file.end !== null) divergence = { seq: replayed.seq, recorded: null, replayed, fields: EVENT_FIELDS };
+        if (file.end !== null && !interrupted) divergence = { seq: replayed.seq, recorded: null, replayed, fields: EVENT_FIELDS };
         sim.interrupt();
         return;
       }
@@ -82,7 +93,7 @@ export async function verifyTrace(source: string | TraceFile, options: VerifyOpt
     if (divergence === null && next.done !== true) {
       divergence = { seq: next.value.seq, recorded: next.value, replayed: null, fields: EVENT_FIELDS };
     }
-    return { path: file.path, run, events: compared, hash: file.fingerprint.lastHash, divergence, unfinished: file.end === null };
+    return { path: file.path, run, events: compared, hash: file.fingerprint.lastHash, divergence, unfinished: file.end === null, interrupted };
   } finally {
     if (typeof source === 'string') file.close();
   }

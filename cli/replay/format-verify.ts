@@ -11,7 +11,8 @@ export function formatVerify(r: VerifyResult): string {
   const { config, scenario, file } = r.run;
   const what = `${file ?? scenario}, seed ${config.seed}, ${config.cpus} CPU${config.cpus === 1 ? '' : 's'}, ${integer.format(config.requests)} requests`;
   if (r.divergence === null) {
-    const note = r.unfinished ? ' (the recording did not finish: compared as far as it goes)' : '';
+    const note = r.interrupted ? ' before the signal that stopped the recording (SessionEnded interrupted: not re-executed)'
+      : r.unfinished ? ' (the recording did not finish: compared as far as it goes)' : '';
     return `identical: ${integer.format(r.events)} events, hash ${r.hash}${note}\nre-executed ${what}`;
   }
   const d = r.divergence;

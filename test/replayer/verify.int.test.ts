@@ -7,7 +7,8 @@
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scenarioProblems, type ScenarioDefinition } from '../../model/index.js';
+import { Simulation, scenarioProblems, type ScenarioDefinition } from '../../model/index.js';
+import { recordRun } from '../../recorder/index.js';
 import { ScenarioUnavailableError, verifyTrace } from '../../replayer/index.js';
 import { BUILTIN_SCENARIOS, findBuiltin } from '../../scenarios/index.js';
 import { irptrace, record, ROOT, tempDir } from './helpers.js';
@@ -28,6 +29,26 @@ describe('verifyTrace on built-in scenarios', () => {
         expect(result.hash).toBe(emitted.at(-1)!.hash);
       }
     }
+  });
+});
+
+describe('a recording stopped by Ctrl-C (SessionEnded interrupted)', () => {
+  it('is identical up to the event the signal caused, which is not re-executed (docs/replay.md)', async () => {
+    const out = join(tmp.dir, 'interrupted');
+    const sim = new Simulation(findBuiltin('demo')!, { seed: 4, cpus: 2, requests: 40 });
+    // The signal arrives while the run goes on, as SIGINT would.
+    sim.events$.subscribe((e) => { if (e.seq === 700) sim.interrupt(); });
+    await recordRun(sim, { out });
+    for (const format of ['sqlite', 'arrow'] as const) {
+      const result = await verifyTrace(`${out}.${format}`);
+      expect(result.divergence, format).toBeNull();
+      expect([result.interrupted, result.unfinished]).toEqual([true, false]);
+      // Everything before the recorded SessionEnded, which the signal put at seq 701.
+      expect(result.events).toBe(701);
+    }
+    const cli = await irptrace(['replay', `${out}.sqlite`, '--verify']);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(/^identical: 701 events, hash [0-9a-f]{16} before the signal that stopped the recording/);
   });
 });
 
