@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { TraceExistsError, TraceUnwritableError } from './errors.js';
 
@@ -54,11 +54,16 @@ export function traceFiles(paths: TracePaths): string[] {
  * directory.
  */
 export function prepareOutput(paths: TracePaths, force: boolean): void {
-  for (const path of [paths.sqlite, paths.arrow]) {
-    if (path !== undefined && existsSync(path) && !force) throw new TraceExistsError(path);
-  }
   const first = paths.sqlite ?? paths.arrow;
   if (first === undefined) throw new Error('no trace format selected');
+  // Everything is checked before anything is deleted: a refused run leaves the old trace whole.
+  for (const path of [paths.sqlite, paths.arrow]) {
+    if (path === undefined || !existsSync(path)) continue;
+    if (statSync(path).isDirectory()) throw new TraceUnwritableError(path, new Error('it is a directory'));
+    if (!force) throw new TraceExistsError(path);
+    // --force overwrites a trace, not whatever file happens to have its name.
+    if (!isTraceFile(path)) throw new TraceUnwritableError(path, new Error('a file that is not an irptrace trace is there (not overwriting it, even with --force)'));
+  }
   try {
     for (const file of traceFiles(paths)) rmSync(file, { force: true });
   } catch (error) {
@@ -69,6 +74,23 @@ export function prepareOutput(paths: TracePaths, force: boolean): void {
   } catch (error) {
     throw new TraceUnwritableError(first, error);
   }
+}
+
+/** Whether a file starts as an irptrace trace does: a SQLite database or an Arrow IPC stream (or an empty file, left by a failed start). */
+function isTraceFile(path: string): boolean {
+  const head = Buffer.alloc(16);
+  let n: number;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      n = readSync(fd, head, 0, 16, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  return n === 0 || (n === 16 && head.toString('latin1') === 'SQLite format 3\0') || (n >= 4 && head.readInt32LE(0) === -1);
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as nodeFs from 'node:fs';
-import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import Database from 'better-sqlite3';
@@ -62,6 +62,26 @@ describe('an existing trace', () => {
     expect(second.end.finalHash).not.toBe(first.end.finalHash);
     expect((await readTraceInfo(`${out}.sqlite`)).end).toEqual(second.end);
     expect((await readTraceInfo(`${out}.arrow`)).end).toEqual(second.end);
+  });
+
+  it('survives a forced run refused for its other file (a directory there): nothing is deleted before everything is checked', async () => {
+    const out = join(tmp.dir, 'forced-refused');
+    await recordRun(sim(20), { out });
+    const before = readFileSync(`${out}.sqlite`);
+    rmSync(`${out}.arrow`);
+    mkdirSync(`${out}.arrow`);
+    const error = await failure(recordRun(sim(20), { out, force: true }));
+    expect(error).toBeInstanceOf(TraceUnwritableError);
+    expect(error.message).toBe(`cannot write a trace at ${out}.arrow: it is a directory`);
+    expect(readFileSync(`${out}.sqlite`).equals(before)).toBe(true);
+  });
+
+  it('force overwrites a trace, not another file that has its name', async () => {
+    const out = join(tmp.dir, 'not-a-trace');
+    writeFileSync(`${out}.sqlite`, 'my notes');
+    const error = await failure(recordRun(sim(20), { out, force: true }));
+    expect(error.message).toBe(`cannot write a trace at ${out}.sqlite: a file that is not an irptrace trace is there (not overwriting it, even with --force)`);
+    expect(readFileSync(`${out}.sqlite`, 'utf8')).toBe('my notes');
   });
 });
 
