@@ -12,3 +12,20 @@ export function integerIn(min: number, max: number = Number.MAX_SAFE_INTEGER): (
     return n;
   };
 }
+
+/**
+ * A commander argument parser for `--out <prefix>`: the prefix must name a file (`traces/run`,
+ * `run.sqlite`), not a directory (`traces/`) or nothing, which would write hidden `.sqlite` files.
+ */
+export function tracePrefix(value: string): string {
+  const name = value.replace(/\.(sqlite|arrow)$/, '');
+  if (name === '' || /[\\/]$/.test(name) || /(^|[\\/])\.?\.?$/.test(name)) {
+    throw new InvalidArgumentError('expected a path prefix that names a file, such as traces/my-run (it writes traces/my-run.sqlite and traces/my-run.arrow)');
+  }
+  return value;
+}
+
+/** A commander collector for a repeatable option: each value once, in the order first given. */
+export function collectOnce(value: string, previous: readonly string[] | undefined): string[] {
+  return previous === undefined ? [value] : previous.includes(value) ? [...previous] : [...previous, value];
+}

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { isDamagedDatabase, RecorderError, TraceDamagedError } from '../../recorder/errors.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -17,17 +18,25 @@ export function registerCheck(program: Command): void {
   program
     .command('check')
     .description('run the rule pack over a trace and list the violations it finds (exit 1 if an error or fatal rule fires)')
-    .argument('<trace>', 'a trace file (.sqlite or .arrow)')
+    // Optional for commander, required here: `check --rule A t.sqlite` takes t.sqlite as a rule id
+    // (--rule takes every word after it), and the message should say so.
+    .argument('[trace]', 'a trace file (.sqlite or .arrow)')
     .option('--rule <id...>', 'run only these rules (ids as in docs/queries.md)')
     .option('--rules <dir...>', 'also load the .sql rules of this directory')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .action(async (path: string, options: CheckCliOptions) => {
+    .action(async (path: string | undefined, options: CheckCliOptions) => {
+      if (path === undefined) {
+        throw new UsageError(options.rule !== undefined || options.rules !== undefined
+          ? "missing the trace: put it before --rule and --rules, which take every word after them (irptrace check t.sqlite --rule ID…)"
+          : "missing required argument 'trace'");
+      }
       const { RuleError, checkTrace, formatFindings } = await import('../../queries/index.js');
       let result;
       try {
         result = await checkTrace(path, {
-          ...(options.rule !== undefined ? { rules: options.rule } : {}),
-          ...(options.rules !== undefined ? { rulesDirs: options.rules } : {}),
+          // A rule or a directory named twice is run or loaded once.
+          ...(options.rule !== undefined ? { rules: [...new Set(options.rule)] } : {}),
+          ...(options.rules !== undefined ? { rulesDirs: [...new Map(options.rules.map((d) => [resolve(d), d])).values()] } : {}),
         });
       } catch (error) {
         // A damaged file first: SQLite's failure may come back from the second thread as a rule's error.

@@ -8,7 +8,7 @@ import { defaultTracePrefix, TRACE_FORMATS, tracePaths, type TraceFormat } from 
 import { EXIT } from '../errors.js';
 import type { RunReport } from '../execute.js';
 import { formatReport } from '../format.js';
-import { integerIn } from '../options.js';
+import { integerIn, tracePrefix } from '../options.js';
 
 /** The options of `run`, as commander parses them. */
 export interface RunOptions {
@@ -35,7 +35,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--cpus <n>', 'processors of the simulated machine').argParser(integerIn(1, 32)).default(2))
     .addOption(new Option('--requests <n>', "requests in the workload (default: the scenario's own)").argParser(integerIn(0)))
     .addOption(new Option('--max-events <n>', 'stop the run (end reason: limit) after this many events').argParser(integerIn(2)))
-    .option('--out <prefix>', 'write <prefix>.sqlite and <prefix>.arrow (default: traces/<scenario>-seed<N>, a fresh name)')
+    .addOption(new Option('--out <prefix>', 'write <prefix>.sqlite and <prefix>.arrow (default: traces/<scenario>-seed<N>, a fresh name)').argParser(tracePrefix))
     .addOption(new Option('--format <formats>', 'which trace files to write: sqlite, arrow or both').argParser(traceFormats).default(TRACE_FORMATS, 'sqlite,arrow'))
     .option('--force', 'overwrite an existing trace at --out')
     .option('--no-record', 'run without writing a trace')

@@ -43,6 +43,17 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+describe('check with a rule or a rules directory named twice', () => {
+  it('runs the rule once and loads the directory once', async () => {
+    const twice = await irptrace(['check', `${fatal}.sqlite`, '--rule', 'DoubleCompletion', 'DoubleCompletion', '--format', 'json']);
+    const once = await irptrace(['check', `${fatal}.sqlite`, '--rule', 'DoubleCompletion', '--format', 'json']);
+    expect(twice.code).toBe(1);
+    const [a, b] = [JSON.parse(twice.stdout), JSON.parse(once.stdout)] as { rules: string[]; counts: unknown }[];
+    expect(a!.rules).toEqual(['DoubleCompletion']);
+    expect(a!.counts).toEqual(b!.counts);
+  });
+});
+
 describe('query into a pipe that closes early', () => {
   it('stops quietly with exit 0, as `irptrace query … | head` expects (no EPIPE stack trace)', async () => {
     // Megabytes of rows, far more than a pipe holds: the writes after we close are refused (EPIPE).
