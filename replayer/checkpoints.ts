@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { initialState, type MachineState, type TraceEvent } from '../model/index.js';
 import { CHAIN_START, type ChainPoint } from './chain.js';
 import { decodeState, encodeState } from './state-codec.js';
@@ -95,6 +95,10 @@ export class Checkpoints {
       if (!sameTrace(header.trace, fingerprint)) return null;
       const base = line.length + 1 + text.length;
       const points = header.points.map((p) => ({ ...p, offset: p.offset + base }));
+      // A sidecar cut short (a full disk, a copy interrupted) would fail on the first state read
+      // from its missing end: treat it as absent, so it is built again.
+      const end = points.reduce((max, p) => Math.max(max, p.offset + p.length), base);
+      if (fstatSync(fd).size < end) return null;
       return new Checkpoints({ ...header, points }, null, sidecar, 'loaded');
     } catch {
       return null;

@@ -4,7 +4,7 @@
  * searching and IRP histories agree with a plain scan of the events; the checkpoints sidecar is
  * kept, reused, and rebuilt when stale.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalState, initialState, reduce, type TraceEvent } from '../../model/index.js';
@@ -102,6 +102,25 @@ describe('the checkpoints sidecar', () => {
       third.close();
     }
     expect(statSync(path).size).toBeGreaterThan(0);
+  });
+
+  it('a sidecar cut short (its header whole, its states not) is built again, not read past its end', async () => {
+    const out = join(tmp.dir, 'sidecar-cut');
+    const { emitted } = await record(findBuiltin('demo')!, { seed: 3, requests: 40 }, { out, formats: ['sqlite'] });
+    const path = `${out}.sqlite`;
+    Timeline.open(path, { interval: 256 }).close();
+    const sidecar = Checkpoints.sidecarPath(path);
+    truncateSync(sidecar, statSync(sidecar).size - 200);
+    const timeline = Timeline.open(path, { interval: 256 });
+    try {
+      expect(timeline.checkpoints.origin).toBe('built-saved');
+      const last = emitted.length - 1;
+      const state = initialState(2);
+      for (const e of emitted) reduce(state, e);
+      expect(canonicalState(timeline.stateAt(last))).toEqual(canonicalState(state));
+    } finally {
+      timeline.close();
+    }
   });
 });
 
