@@ -64,7 +64,8 @@ export async function loadRecordedScenario(tracePath: string, run: RecordedRun, 
   try {
     module = await load(file);
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    // Every line: a transform error says where the file broke on its second line.
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ');
     throw new ScenarioUnavailableError(tracePath, label, `no longer loads: ${reason}`, error);
   }
   const scenario = (module as { default?: unknown } | null)?.default;

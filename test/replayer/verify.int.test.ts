@@ -112,6 +112,8 @@ describe('a scenario file', () => {
     const broken = await irptrace(['replay', `${out}.sqlite`, '--verify']);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/^irptrace: cannot re-execute .*doomed\.sqlite: its scenario .*doomed\.ts no longer loads/);
+    // Where it broke, as `run` says it: the transform error's file:line:column is on its second line.
+    expect(broken.stderr).toMatch(/doomed\.ts:1:\d+: ERROR: /);
     expect(broken.stderr.trim().split('\n')).toHaveLength(1);
     rmSync(file);
     await expect(verifyTrace(`${out}.sqlite`)).rejects.toThrow(ScenarioUnavailableError);
