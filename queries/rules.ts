@@ -83,7 +83,17 @@ export function loadRuleDir(dir: string): Rule[] {
   if (!statSync(dir).isDirectory()) throw new RuleError(`${dir} is not a directory`);
   const files = readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.sql')).sort();
   if (files.length === 0) throw new RuleError(`rules directory ${dir} has no .sql files`);
-  return files.map((f) => parseRule(readFileSync(join(dir, f), 'utf8'), join(dir, f)));
+  return files.map((f) => parseRule(readRuleFile(join(dir, f)), join(dir, f)));
+}
+
+/** A rule file's text; a file that cannot be read (permissions, a directory named *.sql) is a RuleError. */
+function readRuleFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new RuleError(`${path}: cannot be read (${code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code ?? String(error)})`);
+  }
 }
 
 export interface RuleSelection {

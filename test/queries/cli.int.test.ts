@@ -1,6 +1,6 @@
 // `irptrace query` and `irptrace check`, run for real as child processes.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -154,11 +154,14 @@ describe('irptrace check', () => {
 
   it('bad input is one line on stderr and exit 2', async () => {
     writeFileSync(join(dir, 'corrupt.sqlite'), 'not a trace');
+    // A rules directory with a "rule file" that cannot be read (a directory named *.sql).
+    mkdirSync(join(dir, 'unreadable', 'Broken.sql'), { recursive: true });
     const cases = [
       ['check', join(dir, 'nope.sqlite')],
       ['check', join(dir, 'corrupt.sqlite')],
       ['check', `${demo}.sqlite`, '--rule', 'NoSuchRule'],
       ['check', `${demo}.sqlite`, '--rules', join(dir, 'no-such-dir')],
+      ['check', `${demo}.sqlite`, '--rules', join(dir, 'unreadable')],
     ];
     const results = await Promise.all(cases.map((args) => irptrace(args)));
     results.forEach((r, i) => {
