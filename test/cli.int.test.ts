@@ -155,6 +155,7 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
     ['an output directory that cannot be written', () => ['run', 'demo', '--requests', '1', '--out', '/proc/irptrace-no/x'], /cannot|writ/i],
     ['info on a missing trace', () => ['info', join(dir, 'missing.sqlite')], /missing\.sqlite/],
     ['info on a file that is not a trace', () => ['info', join(dir, 'no-default.ts')], /not/],
+    ['--no-record with options about the trace', () => ['run', 'demo', '--no-record', '--out', join(dir, 'x'), '--check'], /--no-record writes no trace, so --out, --check cannot apply/],
     ['an empty --out', () => ['run', 'demo', '--out', ''], /--out .* expected a path prefix that names a file/],
     ['an --out that is a directory', () => ['run', 'demo', '--out', `${dir}/`], /--out .* expected a path prefix that names a file/],
     ['check with the trace after --rule (which takes every word after it)', () => ['check', '--rule', 'UseAfterRelease', join(dir, 'x.sqlite')], /missing the trace: put it before --rule/],

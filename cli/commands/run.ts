@@ -5,7 +5,7 @@ import type { RunConfig, ScenarioDefinition } from '../../model/index.js';
 import type { CheckResult } from '../../queries/index.js';
 import { formatFindings } from '../../queries/format.js';
 import { defaultTracePrefix, TRACE_FORMATS, tracePaths, type TraceFormat } from '../../recorder/paths.js';
-import { EXIT } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import type { RunReport } from '../execute.js';
 import { formatReport } from '../format.js';
 import { integerIn, tracePrefix } from '../options.js';
@@ -41,7 +41,12 @@ export function registerRun(program: Command): void {
     .option('--no-record', 'run without writing a trace')
     .option('--check', 'run the rule pack over the trace when the run ends (exit 1 if an error rule fires)')
     .option('--json', 'print the summary as one JSON object')
-    .action(async (ref: string, options: RunOptions) => {
+    .action(async (ref: string, options: RunOptions, command: Command) => {
+      if (!options.record) {
+        // Options about the trace mean nothing without one: say so rather than ignore them.
+        const given = ['out', 'format', 'force', 'check'].filter((o) => command.getOptionValueSource(o) === 'cli');
+        if (given.length > 0) throw new UsageError(`--no-record writes no trace, so ${given.map((o) => `--${o}`).join(', ')} cannot apply`);
+      }
       // The model, recorder and rule pack load only when the command runs: `irptrace --help` stays quick.
       const { loadScenario, isScenarioPath } = await import('../load-scenario.js');
       const scenario = await loadScenario(ref);
