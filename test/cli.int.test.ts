@@ -206,6 +206,9 @@ describe('recording: run writes SQLite and Arrow traces; info reads them', () =>
       expect(parsed.events).toBe(report.events);
       expect(parsed.end).toMatchObject({ endReason: 'completed', finalHash: report.hash, eventCount: report.events });
     }
+    // The text form says the configuration in words.
+    const text = await irptrace(['info', report.trace.arrow]);
+    expect(text.stdout).toMatch(/^config +seed 1, 2 CPUs, 5 requests$/m);
     const again = await irptrace(['run', 'demo', '--requests', '5', '--out', out]);
     expect(again.code).toBe(2);
     expect(again.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);

@@ -30,7 +30,7 @@ function formatInfo(info: TraceInfo): string {
   const rows: [string, string][] = [
     ['trace', `${info.path} (${info.format})`],
     ['scenario', facts.scenario],
-    ['config', `seed ${facts.seed}, ${facts.cpus} CPU${facts.cpus === 1 ? '' : 's'}  ${facts.config}`],
+    ['config', describeConfig(facts.seed, facts.cpus, facts.config)],
     ['versions', `irptrace ${facts.toolVersion}, trace schema ${facts.schemaVersion}`],
     ['recorded', `${facts.startedAt} → ${end?.endedAt ?? '(did not finish)'}`],
     ['end', end === null ? 'unfinished: the recording was killed (what is in the file is consistent up to its last batch)' : end.endReason],
@@ -47,4 +47,23 @@ function formatInfo(info: TraceInfo): string {
     'events by kind',
     ...kinds.map(([k, n]) => `  ${k.padEnd(kindWidth)}  ${integer.format(n).padStart(countWidth)}`),
   ].join('\n');
+}
+
+/**
+ * The run configuration in words (the session's `config` JSON: requests, event limit, the scenario
+ * file): `seed 1, 2 CPUs, 200 requests, at most 1,000,000 events, file /home/me/s.ts`. A config that
+ * is not that JSON is shown as it is.
+ */
+function describeConfig(seed: number, cpus: number, config: string): string {
+  const parts = [`seed ${seed}`, `${cpus} CPU${cpus === 1 ? '' : 's'}`];
+  let parsed: { requests?: unknown; maxEvents?: unknown; scenario?: unknown; source?: unknown };
+  try {
+    parsed = JSON.parse(config) as typeof parsed;
+  } catch {
+    return `${parts.join(', ')}  ${config}`;
+  }
+  if (typeof parsed.requests === 'number') parts.push(`${integer.format(parsed.requests)} request${parsed.requests === 1 ? '' : 's'}`);
+  if (typeof parsed.maxEvents === 'number' && parsed.maxEvents < Number.MAX_SAFE_INTEGER) parts.push(`at most ${integer.format(parsed.maxEvents)} events`);
+  if (typeof parsed.source === 'string' && parsed.source !== parsed.scenario) parts.push(`file ${parsed.source}`);
+  return parts.join(', ');
 }
