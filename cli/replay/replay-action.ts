@@ -20,9 +20,10 @@ export async function replay(path: string, options: ReplayCliOptions): Promise<v
     return;
   }
   if (!modes.some(Boolean)) {
-    summarise(path);
+    summarise(path, json);
     return;
   }
+  if (json && options.interactive === true) throw new UsageError('-i is a prompt for a terminal: --json applies to --at, --irp and --verify');
   const timeline = Timeline.open(path, timelineOptions(options));
   try {
     if (options.interactive === true) {
@@ -62,10 +63,15 @@ function timelineOptions(options: ReplayCliOptions): TimelineOptions {
 }
 
 /** `replay <trace>` alone: what the trace is, and what to ask of it. */
-function summarise(path: string): void {
+function summarise(path: string, json: boolean): void {
   const file = openTraceFile(path);
   try {
     const { facts, end, count } = file;
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ trace: path, format: file.format, facts, events: count, end, hash: file.fingerprint.lastHash }, null, 2)}
+`);
+      return;
+    }
     const rows: [string, string][] = [
       ['trace', `${path} (${file.format})`],
       ['scenario', `${facts.scenario} (seed ${facts.seed}, ${facts.cpus} CPU${facts.cpus === 1 ? '' : 's'})`],

@@ -65,6 +65,18 @@ describe('irptrace replay --at', () => {
   });
 });
 
+describe('irptrace replay with no mode', () => {
+  it('--json gives the trace\'s summary as data (it printed the text form); -i refuses --json', async () => {
+    const { code, stdout } = await irptrace(['replay', sqlite, '--json']);
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout) as { events: number; hash: string; end: { endReason: string }; facts: { seed: number } };
+    expect([json.events, json.hash, json.end.endReason, json.facts.seed]).toEqual([demo.emitted.length, demo.emitted.at(-1)!.hash, 'completed', 5]);
+    const prompt = await irptrace(['replay', sqlite, '-i', '--json'], { stdin: '' });
+    expect(prompt.code).toBe(2);
+    expect(prompt.stderr).toMatch(/^irptrace: -i is a prompt for a terminal: --json applies to --at, --irp and --verify\n$/);
+  });
+});
+
 describe('irptrace replay --irp', () => {
   it("prints that IRP's history, one line per event", async () => {
     const id = [...busy.state.irps.keys()][0]!;
