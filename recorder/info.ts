@@ -1,6 +1,7 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Data, Dictionary, Int16, Utf8 } from 'apache-arrow';
 import { TraceFormatError, TraceNotFoundError } from './errors.js';
+import { headFormat } from './file-head.js';
 import { scanArrowTrace } from './read-arrow.js';
 import { openSqliteTrace, readSqliteSession, type StoredSession } from './read-sqlite.js';
 import type { TraceFormat } from './paths.js';
@@ -21,22 +22,13 @@ export interface TraceInfo extends StoredSession {
 export function detectFormat(path: string): TraceFormat {
   if (!existsSync(path)) throw new TraceNotFoundError(path);
   if (statSync(path).isDirectory()) throw new TraceFormatError(path, 'it is a directory');
-  const head = Buffer.alloc(16);
-  let n: number;
+  let format: ReturnType<typeof headFormat>;
   try {
-    const fd = openSync(path, 'r');
-    try {
-      n = readSync(fd, head, 0, 16, 0);
-    } finally {
-      closeSync(fd);
-    }
+    format = headFormat(path);
   } catch (error) {
     throw new TraceFormatError(path, `it cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, error);
   }
-  if (n >= 16 && head.toString('latin1', 0, 16) === 'SQLite format 3\0') return 'sqlite';
-  // An IPC stream starts with a continuation marker (0xFFFFFFFF); an IPC file with ARROW1.
-  if (n >= 4 && head.readInt32LE(0) === -1) return 'arrow';
-  if (n >= 6 && head.toString('latin1', 0, 6) === 'ARROW1') return 'arrow';
+  if (format === 'sqlite' || format === 'arrow') return format;
   throw new TraceFormatError(path, 'neither a SQLite database nor an Arrow IPC stream');
 }
 

@@ -1,6 +1,7 @@
-import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { TraceExistsError, TraceUnwritableError } from './errors.js';
+import { headFormat } from './file-head.js';
 
 /** The file formats a run can be recorded in. */
 export type TraceFormat = 'sqlite' | 'arrow';
@@ -76,21 +77,13 @@ export function prepareOutput(paths: TracePaths, force: boolean): void {
   }
 }
 
-/** Whether a file starts as an irptrace trace does: a SQLite database or an Arrow IPC stream (or an empty file, left by a failed start). */
+/** Whether a file starts as an irptrace trace does (or is empty, as a failed start leaves it). */
 function isTraceFile(path: string): boolean {
-  const head = Buffer.alloc(16);
-  let n: number;
   try {
-    const fd = openSync(path, 'r');
-    try {
-      n = readSync(fd, head, 0, 16, 0);
-    } finally {
-      closeSync(fd);
-    }
+    return headFormat(path) !== null;
   } catch {
     return false;
   }
-  return n === 0 || (n === 16 && head.toString('latin1') === 'SQLite format 3\0') || (n >= 4 && head.readInt32LE(0) === -1);
 }
 
 /**
