@@ -24,8 +24,3 @@ export function tracePrefix(value: string): string {
   }
   return value;
 }
-
-/** A commander collector for a repeatable option: each value once, in the order first given. */
-export function collectOnce(value: string, previous: readonly string[] | undefined): string[] {
-  return previous === undefined ? [value] : previous.includes(value) ? [...previous] : [...previous, value];
-}
