@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { EndReason, TraceEvent } from '../model/index.js';
+import { isHotJournalError, openRolledBack } from './hot-journal.js';
 import { TraceDamagedError, TraceFormatError, TraceNotFoundError, TraceVersionError } from './errors.js';
 import { eventFromRow } from './event-object.js';
 import { APPLICATION_ID, EVENT_TABLE_COLUMNS, SCHEMA_VERSION } from './schema.sql.js';
@@ -16,17 +17,23 @@ export interface StoredSession {
 /**
  * Opens a SQLite trace read-only and checks it is one this irptrace can read. A trace left by a
  * killed recording (with its `-wal` and `-shm` files) reads whole, WAL included, and stays
- * untouched: a read-write connection would fold the WAL into the file when it closes.
+ * untouched: a read-write connection would fold the WAL into the file when it closes. One killed
+ * while it switched journal modes has a hot rollback journal a read-only connection cannot roll
+ * back; it is rolled back in a copy and read from memory (hot-journal.ts).
  */
 export function openSqliteTrace(path: string): Database.Database {
   if (!existsSync(path)) throw new TraceNotFoundError(path);
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
-    const applicationId = db.pragma('application_id', { simple: true }) as number;
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (applicationId !== APPLICATION_ID) throw new TraceFormatError(path, 'it is a SQLite database, but not one irptrace wrote');
-    if (version > SCHEMA_VERSION) throw new TraceVersionError(path, version, SCHEMA_VERSION);
+    try {
+      checkIsTrace(db, path);
+    } catch (error) {
+      if (!isHotJournalError(error)) throw error;
+      db.close();
+      db = openRolledBack(path);
+      checkIsTrace(db, path);
+    }
     return db;
   } catch (error) {
     db?.close();
@@ -35,6 +42,13 @@ export function openSqliteTrace(path: string): Database.Database {
     if (hasSqliteHeader(path)) throw new TraceDamagedError(path, error);
     throw new TraceFormatError(path, 'not a SQLite database', error);
   }
+}
+
+function checkIsTrace(db: Database.Database, path: string): void {
+  const applicationId = db.pragma('application_id', { simple: true }) as number;
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (applicationId !== APPLICATION_ID) throw new TraceFormatError(path, 'it is a SQLite database, but not one irptrace wrote');
+  if (version > SCHEMA_VERSION) throw new TraceVersionError(path, version, SCHEMA_VERSION);
 }
 
 const SQLITE_MAGIC = 'SQLite format 3\0';

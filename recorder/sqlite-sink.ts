@@ -121,12 +121,15 @@ if (EVENT_TABLE_COLUMNS.length !== 23) {
 /**
  * Creates the trace with its tables, version and session row under a temporary name, then renames
  * it into place: a kill at any moment leaves either no trace or one with its session row, never a
- * file that is not yet a trace. (sqlite-worker.mjs does the same.)
+ * file that is not yet a trace. (sqlite-worker.mjs does the same.) It is created in WAL mode: the
+ * switch to WAL rewrites the header through a rollback journal, and a kill during that switch at the
+ * trace's own name would leave a hot journal no reader can roll back (hot-journal.ts).
  */
 export function createTraceFile(plan: SqlitePlan): void {
   rmSync(plan.initPath, { force: true });
   const db = new Database(plan.initPath);
   try {
+    db.pragma('journal_mode = WAL');
     db.transaction(() => {
       for (const sql of plan.create) db.exec(sql);
       db.prepare(plan.insertSession.sql).run(...plan.insertSession.params);

@@ -50,6 +50,7 @@ try {
   rmSync(plan.initPath, { force: true });
   const init = new Database(plan.initPath);
   try {
+    init.pragma('journal_mode = WAL');
     init.transaction(() => {
       for (const sql of plan.create) init.exec(sql);
       init.prepare(plan.insertSession.sql).run(...plan.insertSession.params);

@@ -3,8 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../model/index.js';
-import { DEFAULT_BATCH_SIZE } from '../../recorder/index.js';
+import { findBuiltin } from '../../scenarios/index.js';
+import { SeededRandom, Simulation } from '../../model/index.js';
+import { TraceQuery } from '../../queries/index.js';
+import { DEFAULT_BATCH_SIZE, sessionFactsFor } from '../../recorder/index.js';
+import { createTraceFile } from '../../recorder/sqlite-sink.js';
+import { sqlitePlan } from '../../recorder/sqlite-plan.js';
 import { checkArrowTrace, checkSqliteTrace, tempDir } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/record-child.ts', import.meta.url));
@@ -130,3 +134,60 @@ describe('SIGINT and SIGTERM', () => {
     expect(s.events).toBeGreaterThanOrEqual(run.written);
   }, 60_000);
 });
+
+/**
+ * A process killed inside a rollback-journal transaction, here with changed pages already spilled
+ * into the file: what a recording killed while it switched the trace from WAL back to a
+ * rollback journal (finishTrace) leaves. The child exits by SIGKILL with its transaction open.
+ */
+const KILLED_MID_TRANSACTION = `
+import Database from 'better-sqlite3';
+const db = new Database(process.argv[1], { fileMustExist: true });
+db.pragma('cache_size = 2');
+db.exec("BEGIN IMMEDIATE; UPDATE events SET detail = 'overwritten'");
+process.kill(process.pid, 'SIGKILL');
+`;
+
+describe('a hot rollback journal', () => {
+  it('cannot be left by a kill as a recording starts: the trace takes its name already in WAL mode', () => {
+    // Switching an existing file to WAL rewrites its header through a rollback journal.
+    const path = join(tmp.dir, 'created.sqlite');
+    createTraceFile(sqlitePlan(path, sessionFactsFor(new Simulation(findBuiltin('demo')!, { seed: 1 }))));
+    const header = readFileSync(path).subarray(18, 20);
+    expect([...header], 'header bytes 18-19 (2: WAL)').toEqual([2, 2]);
+    for (const sidecar of ['-journal', '-wal', '-shm']) expect(existsSync(path + sidecar), sidecar).toBe(false);
+  });
+
+  it('is rolled back in a copy for reading, and the trace and its journal stay as the kill left them', async () => {
+    const out = join(tmp.dir, 'hot-journal');
+    const run = recording(out, 20_000, 'inline');
+    expect(await run.exited, run.stderr).toEqual({ code: 0, signal: null });
+    const path = `${out}.sqlite`;
+    const whole = checkSqliteTrace(path);
+    const beforeKill = readFileSync(path);
+    const detailsBefore = await countDetails(path);
+
+    const child = spawn(process.execPath, ['--input-type=module', '-e', KILLED_MID_TRANSACTION, path], { cwd: ROOT, stdio: 'ignore' });
+    expect(await new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal)))).toBe('SIGKILL');
+    const journal = `${path}-journal`;
+    expect(existsSync(journal), 'the kill left a journal').toBe(true);
+    const [file, journalBytes] = [readFileSync(path), readFileSync(journal)];
+    expect(file.equals(beforeKill), 'the transaction spilled changed pages into the file').toBe(false);
+
+    // Read as before the transaction: the same events, chain and end facts (a read that skipped
+    // the journal would see the spilled 'overwritten' details and a broken chain).
+    expect(checkSqliteTrace(path)).toEqual(whole);
+    expect(await countDetails(path)).toEqual(detailsBefore);
+    expect(readFileSync(path).equals(file), 'reading changed the trace').toBe(true);
+    expect(readFileSync(journal).equals(journalBytes), 'reading changed the journal').toBe(true);
+  }, 60_000);
+});
+
+async function countDetails(path: string): Promise<unknown> {
+  const q = await TraceQuery.open(path);
+  try {
+    return q.query("SELECT count(*), sum(detail = 'overwritten') FROM events").rows;
+  } finally {
+    q.close();
+  }
+}
