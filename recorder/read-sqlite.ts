@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { EndReason, TraceEvent } from '../model/index.js';
-import { isHotJournalError, openRolledBack } from './hot-journal.js';
+import { needsRecoveredCopy, openRecoveredCopy } from './recovered-copy.js';
 import { TraceDamagedError, TraceFormatError, TraceNotFoundError, TraceVersionError } from './errors.js';
 import { eventFromRow } from './event-object.js';
 import { APPLICATION_ID, EVENT_TABLE_COLUMNS, SCHEMA_VERSION } from './schema.sql.js';
@@ -17,26 +17,20 @@ export interface StoredSession {
 /**
  * Opens a SQLite trace read-only and checks it is one this irptrace can read. A trace left by a
  * killed recording (with its `-wal` and `-shm` files) reads whole, WAL included, and stays
- * untouched: a read-write connection would fold the WAL into the file when it closes. One killed
- * while it switched journal modes has a hot rollback journal a read-only connection cannot roll
- * back; it is rolled back in a copy and read from memory (hot-journal.ts).
+ * untouched: a read-write connection would fold the WAL into the file when it closes. One that a
+ * read-only connection cannot recover (a hot rollback journal; a WAL without its `-shm` in a
+ * read-only directory) is recovered in a copy and read from memory (recovered-copy.ts).
  */
 export function openSqliteTrace(path: string): Database.Database {
   if (!existsSync(path)) throw new TraceNotFoundError(path);
-  let db: Database.Database | undefined;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
     try {
-      checkIsTrace(db, path);
+      return checkedTrace(new Database(path, { readonly: true, fileMustExist: true }), path);
     } catch (error) {
-      if (!isHotJournalError(error)) throw error;
-      db.close();
-      db = openRolledBack(path);
-      checkIsTrace(db, path);
+      if (!needsRecoveredCopy(error, path)) throw error;
+      return checkedTrace(openRecoveredCopy(path), path);
     }
-    return db;
   } catch (error) {
-    db?.close();
     if (error instanceof TraceFormatError || error instanceof TraceVersionError) throw error;
     // SQLite's own header there but no reading: a cut or damaged file, not a foreign one.
     if (hasSqliteHeader(path)) throw new TraceDamagedError(path, error);
@@ -44,11 +38,18 @@ export function openSqliteTrace(path: string): Database.Database {
   }
 }
 
-function checkIsTrace(db: Database.Database, path: string): void {
-  const applicationId = db.pragma('application_id', { simple: true }) as number;
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (applicationId !== APPLICATION_ID) throw new TraceFormatError(path, 'it is a SQLite database, but not one irptrace wrote');
-  if (version > SCHEMA_VERSION) throw new TraceVersionError(path, version, SCHEMA_VERSION);
+/** The connection, once its trace is one this irptrace reads (closed if not). */
+function checkedTrace(db: Database.Database, path: string): Database.Database {
+  try {
+    const applicationId = db.pragma('application_id', { simple: true }) as number;
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (applicationId !== APPLICATION_ID) throw new TraceFormatError(path, 'it is a SQLite database, but not one irptrace wrote');
+    if (version > SCHEMA_VERSION) throw new TraceVersionError(path, version, SCHEMA_VERSION);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }
 
 const SQLITE_MAGIC = 'SQLite format 3\0';

@@ -123,7 +123,8 @@ if (EVENT_TABLE_COLUMNS.length !== 23) {
  * it into place: a kill at any moment leaves either no trace or one with its session row, never a
  * file that is not yet a trace. (sqlite-worker.mjs does the same.) It is created in WAL mode: the
  * switch to WAL rewrites the header through a rollback journal, and a kill during that switch at the
- * trace's own name would leave a hot journal no reader can roll back (hot-journal.ts).
+ * trace's own name would leave a hot journal, which read-only readers can only recover in a copy
+ * (recovered-copy.ts).
  */
 export function createTraceFile(plan: SqlitePlan): void {
   rmSync(plan.initPath, { force: true });

@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,3 +192,46 @@ async function countDetails(path: string): Promise<unknown> {
     q.close();
   }
 }
+
+/**
+ * How to run a command as a user who cannot write a directory this process made read-only: as
+ * ourselves, unless we are root (who writes anyway), then as `nobody` through setpriv. null when
+ * neither works here (then the test says so and is skipped).
+ */
+function otherUserPrefix(): readonly string[] | null {
+  if (process.platform === 'win32') return null;
+  if (process.getuid?.() !== 0) return [];
+  const prefix = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+  const probe = spawnSync(prefix[0]!, [...prefix.slice(1), process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(join(ROOT, 'package.json'))})`]);
+  return probe.status === 0 ? prefix : null;
+}
+const AS_OTHER_USER = otherUserPrefix();
+if (AS_OTHER_USER === null) console.log('crash.int.test.ts: cannot run as a user without write access here: read-only directory test skipped');
+
+describe('a killed recording in a read-only directory', () => {
+  it.skipIf(AS_OTHER_USER === null)('reads whole without its -shm file (recovered in a copy), and the directory stays as it was', async () => {
+    const out = join(tmp.dir, 'read-only');
+    const run = recording(out, 5_000_000, 'worker');
+    await run.firstBatch;
+    await sleep(300);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    const whole = checkSqliteTrace(`${out}.sqlite`);
+    expect(whole.end).toBeNull();
+
+    // Copied as a user might copy it: the trace and its WAL, not the shared-memory index.
+    const dir = mkdtempSync(join(tmpdir(), 'irptrace-read-only-'));
+    try {
+      for (const suffix of ['', '-wal']) copyFileSync(`${out}.sqlite${suffix}`, join(dir, `trace.sqlite${suffix}`));
+      chmodSync(dir, 0o555);
+      const [command, ...args] = [...AS_OTHER_USER!, process.execPath];
+      const info = spawnSync(command!, [...args, join(ROOT, 'bin/irptrace.js'), 'info', join(dir, 'trace.sqlite'), '--json'], { cwd: ROOT, encoding: 'utf8' });
+      expect(info.stderr).toBe('');
+      expect(JSON.parse(info.stdout)).toMatchObject({ events: whole.events, end: null });
+      expect(readdirSync(dir).sort()).toEqual(['trace.sqlite', 'trace.sqlite-wal']);
+    } finally {
+      chmodSync(dir, 0o755);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
