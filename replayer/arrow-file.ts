@@ -35,8 +35,9 @@ interface ThreadJob {
  * small dictionary batches) and keeps where each record batch lies; a batch is then read with one
  * `read` and decoded as typed-array views (arrow-columns.ts) — no Arrow reader objects per batch.
  *
- * A stream that ends inside a message is refused (TraceTruncatedError); one that ends at a message
- * boundary without the trailer batch is an unfinished recording, readable, with `end` null.
+ * A stream that ends at a message boundary without the trailer batch is an unfinished recording,
+ * readable, with `end` null; one that ends inside a message (killed mid-write) reads the same up to
+ * its last whole message, and says where it was cut (`truncatedAt`).
  */
 export class ArrowTraceFile implements TraceFile {
   readonly format = 'arrow' as const;
@@ -65,6 +66,7 @@ export class ArrowTraceFile implements TraceFile {
     private readonly batches: readonly BatchEntry[],
     private readonly dictionaries: ReadonlyMap<number, readonly DictionaryEpoch[]>,
     readonly count: number,
+    readonly truncatedAt: number | null,
     private identity: TraceFingerprint,
   ) {
     this.rows = layouts.every((l, i) => l.kind === ROW_LAYOUT[i]) ? new RowReader() : new AnyRowReader();
@@ -97,19 +99,29 @@ export class ArrowTraceFile implements TraceFile {
     let count = 0;
     const batches: BatchEntry[] = [];
     const dictionaries = new Map<number, DictionaryEpoch[]>();
+    /** Where the stream ends inside a message (a recording killed mid-write), or null. */
+    let truncatedAt: number | null = null;
     while (pos < size) {
-      if (size - pos < 4) throw new TraceTruncatedError(path, pos);
+      // Cut inside a message: read up to the last whole one, as the recorder's readers do. Only
+      // after the schema: the recorder renames the file into place with its schema whole.
+      const whole = (needed: number): boolean => {
+        if (needed <= size) return true;
+        if (schema === null) throw new TraceTruncatedError(path, pos);
+        truncatedAt = pos;
+        return false;
+      };
+      if (!whole(pos + 4)) break;
       readSync(fd, head, 0, Math.min(8, size - pos), pos);
       let prefix = 4;
       let metaLength = head.readInt32LE(0);
       if (metaLength === CONTINUATION) {
-        if (size - pos < 8) throw new TraceTruncatedError(path, pos);
+        if (!whole(pos + 8)) break;
         metaLength = head.readInt32LE(4);
         prefix = 8;
       }
       if (metaLength === 0) break; // end-of-stream marker
       if (metaLength < 0) throw new TraceCorruptError(path, `bad message length at byte ${pos}`);
-      if (pos + prefix + metaLength > size) throw new TraceTruncatedError(path, pos);
+      if (!whole(pos + prefix + metaLength)) break;
       const meta = Buffer.alloc(metaLength);
       readSync(fd, meta, 0, metaLength, pos + prefix);
       let message: Message;
@@ -122,7 +134,7 @@ export class ArrowTraceFile implements TraceFile {
       const bodyAt = pos + prefix + metaLength;
       const bodyLength = message.bodyLength;
       if (!Number.isSafeInteger(bodyLength) || bodyLength < 0) throw new TraceCorruptError(path, `bad body length at byte ${pos}`);
-      if (bodyAt + bodyLength > size) throw new TraceTruncatedError(path, pos);
+      if (!whole(bodyAt + bodyLength)) break;
       if (schema === null) {
         if (!message.isSchema()) throw new TraceFormatError(path, 'its Arrow stream does not start with a schema');
         schema = message.header();
@@ -155,7 +167,7 @@ export class ArrowTraceFile implements TraceFile {
     }
     if (schema === null) throw new TraceFormatError(path, 'not an Arrow IPC stream');
     const facts = sessionFromSchema(path, schema);
-    const file = new ArrowTraceFile(path, fd, facts, end, layouts, batches, dictionaries, count, {
+    const file = new ArrowTraceFile(path, fd, facts, end, layouts, batches, dictionaries, count, truncatedAt, {
       format: 'arrow', size, mtimeMs: stat.mtimeMs, sessionId: facts.id, events: count, lastHash: '',
     });
     if (count > 0) file.identity = { ...file.identity, lastHash: file.read(count - 1, count - 1)[0]!.hash };

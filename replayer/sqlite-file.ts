@@ -24,6 +24,8 @@ const COLUMNS = EVENT_TABLE_COLUMNS.join(', ');
  */
 export class SqliteTraceFile implements TraceFile {
   readonly format = 'sqlite' as const;
+  /** A SQLite trace reads whole or not at all (SQLite recovers or refuses it). */
+  readonly truncatedAt = null;
   private readonly range: Database.Statement;
   private readonly rangeSql: string;
   /** Page reads handed to the page thread and not yet ended (a stream abandoned mid-way ends its own at close). */
@@ -75,7 +77,8 @@ export class SqliteTraceFile implements TraceFile {
     const pages: number[] = [];
     for (let lo = Math.max(0, from); lo <= hi; lo += PAGE) pages.push(lo, Math.min(hi, lo + PAGE - 1));
     // A long range: SQLite builds the pages' text on the page thread while this one parses and folds.
-    const job = pages.length / 2 >= THREAD_PAGES ? PageJob.start(this.path, this.rangeSql, pages) : null;
+    // Not for a trace recovered into memory (recorder/recovered-copy.ts): the thread would open the file.
+    const job = pages.length / 2 >= THREAD_PAGES && !this.db.memory ? PageJob.start(this.path, this.rangeSql, pages) : null;
     if (job !== null) this.jobs.add(job);
     try {
       for (let k = 0; k < pages.length / 2; k++) {

@@ -30,6 +30,11 @@ export interface TraceFile {
   readonly end: SessionEnd | null;
   /** Events in the file. */
   readonly count: number;
+  /**
+   * Where the file ends inside a record batch (an Arrow recording killed mid-write), read up to
+   * the batch before; null when it ends whole.
+   */
+  readonly truncatedAt: number | null;
   readonly fingerprint: TraceFingerprint;
   /** Events `from`…`to` (inclusive, clamped to the trace). */
   read(from: number, to: number): TraceEvent[];

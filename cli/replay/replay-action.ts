@@ -68,7 +68,7 @@ function summarise(path: string, json: boolean): void {
   try {
     const { facts, end, count } = file;
     if (json) {
-      process.stdout.write(`${JSON.stringify({ trace: path, format: file.format, facts, events: count, end, hash: file.fingerprint.lastHash }, null, 2)}
+      process.stdout.write(`${JSON.stringify({ trace: path, format: file.format, facts, events: count, end, truncatedAt: file.truncatedAt, hash: file.fingerprint.lastHash }, null, 2)}
 `);
       return;
     }
@@ -76,7 +76,7 @@ function summarise(path: string, json: boolean): void {
       ['trace', `${path} (${file.format})`],
       ['scenario', `${facts.scenario} (seed ${facts.seed}, ${facts.cpus} CPU${facts.cpus === 1 ? '' : 's'})`],
       ['events', count === 0 ? '0' : `${integer.format(count)} (seq 0 to ${count - 1})`],
-      ['end', end === null ? 'unfinished recording (no end facts)' : end.endReason],
+      ['end', `${end === null ? 'unfinished recording (no end facts)' : end.endReason}${file.truncatedAt === null ? '' : `; the file ends inside a batch at byte ${integer.format(file.truncatedAt)}, read up to the batch before`}`],
       ['hash', file.fingerprint.lastHash || '-'],
       ['next', `irptrace replay ${path} --at <seq> | --irp <id> | --verify | -i`],
     ];

@@ -175,7 +175,8 @@ describe('bad input', () => {
     db2.close();
     const truncated = join(tmp.dir, 'truncated.arrow');
     const bytes = readFileSync(arrow);
-    writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    // Cut inside its schema (a file cut after its schema reads up to its last whole batch: below).
+    writeFileSync(truncated, bytes.subarray(0, 40));
     const cases: [string[], RegExp][] = [
       [['replay', truncated, '--at', '1'], /^irptrace: .*truncated\.arrow is truncated: it ends inside a record at byte \d+$/],
       [['replay', corrupted, '--at', '1'], /^irptrace: .*corrupted\.sqlite is corrupted at seq 250: its stored hash 0123456789abcdef does not follow from the chain/],
@@ -190,5 +191,14 @@ describe('bad input', () => {
       expect(stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
       expect(stderr.trimEnd(), args.join(' ')).toMatch(pattern);
     });
+  });
+
+  it('an Arrow file cut inside a batch replays up to the batch before, and the summary says where it was cut', async () => {
+    const cut = join(tmp.dir, 'cut.arrow');
+    const bytes = readFileSync(arrow);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    const summary = await irptrace(['replay', cut]);
+    expect(summary.code, summary.stderr).toBe(0);
+    expect(summary.stdout).toMatch(/^end +unfinished recording \(no end facts\); the file ends inside a batch at byte [\d,]+, read up to the batch before$/m);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Damaged traces: a flipped byte in a hash or a row (SQLite through a writable connection on a copy,
  * Arrow in the file's bytes) stops the stream at that seq with a TraceChainError, after every event
- * before it, and fails the checkpoint build the same way; truncated files, foreign files and newer
- * schema versions are refused with typed errors.
+ * before it, and fails the checkpoint build the same way; an Arrow file cut short reads up to its
+ * last whole batch; foreign files and newer schema versions are refused with typed errors.
  */
 import { copyFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceEvent } from '../../model/index.js';
-import { RecorderError, TraceFormatError, TraceNotFoundError, TraceVersionError } from '../../recorder/index.js';
+import { RecorderError, scanArrowTrace, TraceFormatError, TraceNotFoundError, TraceVersionError } from '../../recorder/index.js';
 import { openTraceFile, ReplayError, replayTrace, Timeline, TraceChainError, TraceTruncatedError } from '../../replayer/index.js';
 import { findBuiltin } from '../../scenarios/index.js';
 import { positions, record, tempDir, type Recording } from './helpers.js';
@@ -132,13 +132,33 @@ describe('a corrupted Arrow trace', () => {
     await expectBrokenAt(path, 0);
   });
 
-  it('cut short is refused, wherever it is cut', () => {
+  it('cut short reads up to its last whole batch, wherever it is cut, as the recorder\'s reader does (docs/replay.md)', async () => {
     const bytes = readFileSync(demo.result.paths.arrow!);
     const path = join(tmp.dir, 'cut.arrow');
     for (const fraction of [0.3, 0.5, 0.999]) {
-      writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length * fraction)));
-      expect(() => openTraceFile(path)).toThrow(TraceTruncatedError);
+      const at = Math.floor(bytes.length * fraction);
+      writeFileSync(path, bytes.subarray(0, at));
+      const scan = await scanArrowTrace(path, () => {});
+      expect(scan.truncated).toBe(true);
+      const file = openTraceFile(path);
+      try {
+        expect(file.count).toBe(scan.rows);
+        expect(file.end).toBeNull();
+        expect(file.truncatedAt).toBeGreaterThan(0);
+        expect(file.truncatedAt).toBeLessThan(at);
+      } finally {
+        file.close();
+      }
+      const { events, error } = await replayUntilError(path);
+      expect(error).toBeNull();
+      expect(events).toEqual(demo.emitted.slice(0, scan.rows));
     }
+  });
+
+  it('cut inside its schema is refused', () => {
+    const path = join(tmp.dir, 'cut-schema.arrow');
+    writeFileSync(path, readFileSync(demo.result.paths.arrow!).subarray(0, 40));
+    expect(() => openTraceFile(path)).toThrow(TraceTruncatedError);
   });
 });
 
