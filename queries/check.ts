@@ -201,12 +201,18 @@ function startSecondThread(path: string, rules: readonly Rule[]): SecondThread {
   return { worker, views, result };
 }
 
+/** A rule's statement failing, located in its file as compilers do (`file:line:column: message`). */
+function ruleError(rule: Rule, error: unknown): RuleError {
+  const at = error instanceof QueryError ? error.location() : null;
+  if (at === null) return new RuleError(`${rule.file}: ${error instanceof Error ? error.message : String(error)}`);
+  return new RuleError(`${rule.file}:${rule.line + at.line - 1}:${at.column}: ${(error as QueryError).message}`);
+}
+
 function prepareRule(trace: TraceQuery, rule: Rule): void {
   try {
     trace.prepare(rule.sql);
   } catch (error) {
-    const detail = error instanceof QueryError ? error.describe() : String(error);
-    throw new RuleError(`${rule.file}: ${detail}`);
+    throw ruleError(rule, error);
   }
 }
 
@@ -216,8 +222,7 @@ function ruleRows(trace: TraceQuery, rule: Rule, thread: number): RuleRows {
     const { columns, rows } = trace.query(rule.sql);
     return { columns, rows, ms: performance.now() - t0, thread };
   } catch (error) {
-    const detail = error instanceof QueryError ? error.describe() : String(error);
-    throw new RuleError(`${rule.file}: ${detail}`);
+    throw ruleError(rule, error);
   }
 }
 

@@ -14,17 +14,22 @@ export class QueryError extends Error {
     this.name = 'QueryError';
   }
 
+  /** Where in the statement, 1-based, when known. */
+  location(): { readonly line: number; readonly column: number } | null {
+    if (this.position === null) return null;
+    const before = this.sql.slice(0, this.position);
+    return { line: before.split('\n').length, column: this.position - (before.lastIndexOf('\n') + 1) + 1 };
+  }
+
   /** The message, then the statement with a caret under the position (when known). */
   describe(): string {
-    if (this.position === null) return this.message;
-    const before = this.sql.slice(0, this.position);
-    const lineStart = before.lastIndexOf('\n') + 1;
-    const lineEnd = this.sql.indexOf('\n', this.position);
+    const at = this.location();
+    if (at === null) return this.message;
+    const lineStart = this.position! - (at.column - 1);
+    const lineEnd = this.sql.indexOf('\n', this.position!);
     const line = this.sql.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
-    const column = this.position - lineStart;
-    const lineNo = before.split('\n').length;
-    const where = this.sql.includes('\n') ? ` (line ${lineNo}, column ${column + 1})` : '';
-    return `${this.message}${where}\n  ${line.replace(/\t/g, ' ')}\n  ${' '.repeat(column)}^`;
+    const where = this.sql.includes('\n') ? ` (line ${at.line}, column ${at.column})` : '';
+    return `${this.message}${where}\n  ${line.replace(/\t/g, ' ')}\n  ${' '.repeat(at.column - 1)}^`;
   }
 }
 

@@ -18,6 +18,8 @@ export interface Rule {
   /** The statement: one row per violation with `seq`, optional `seq2`, `seq3`, …, and `message`. */
   readonly sql: string;
   readonly file: string;
+  /** The file's line (1-based) where the statement starts: errors in it are located in the file. */
+  readonly line: number;
 }
 
 /** A rule file or directory that cannot be used; the message names the file and the problem. */
@@ -69,11 +71,12 @@ export function parseRule(text: string, file: string): Rule {
   if (!(SEVERITIES as readonly string[]).includes(severity)) {
     throw new RuleError(`${file}: severity "${severity}" is not one of ${SEVERITIES.join(', ')}`);
   }
-  const sql = lines.slice(i).join('\n').trim().replace(/;\s*$/, '');
-  if (sql === '') throw new RuleError(`${file}: there is no SQL after the header`);
-  if (!/^(SELECT|WITH|VALUES)\b/i.test(sql)) throw new RuleError(`${file}: the statement must be a SELECT (or WITH … SELECT)`);
+  // Not trimmed at the start: a position in the statement is then a line and column of the file.
+  const sql = lines.slice(i).join('\n').trimEnd().replace(/;\s*$/, '');
+  if (sql.trim() === '') throw new RuleError(`${file}: there is no SQL after the header`);
+  if (!/^\s*(SELECT|WITH|VALUES)\b/i.test(sql)) throw new RuleError(`${file}: the statement must be a SELECT (or WITH … SELECT)`);
   return Object.freeze({
-    id, title: fields.get('title')!, severity: severity as Severity, checks: fields.get('checks')!, source: fields.get('source')!, sql, file,
+    id, title: fields.get('title')!, severity: severity as Severity, checks: fields.get('checks')!, source: fields.get('source')!, sql, file, line: i + 1,
   });
 }
 

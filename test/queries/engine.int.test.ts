@@ -326,6 +326,9 @@ describe('rule files', () => {
     const noSeq = parseRule(header().replace("SELECT seq, 'm' AS message", "SELECT 'm' AS message"), '/x/MyRule.sql');
     expect(() => runRules(trace, [noSeq])).toThrow(/must return columns "seq" and "message"/);
     const broken = parseRule(header().replace('FROM events', 'FROM nowhere'), '/x/MyRule.sql');
-    expect(() => runRules(trace, [broken])).toThrow(/MyRule\.sql: no such table: nowhere/);
+    // Located in the file as compilers do (file:line:column), on one line: header lines 1–5, SQL from 6.
+    expect(() => runRules(trace, [broken])).toThrow(/^\/x\/MyRule\.sql:6:33: no such table: nowhere$/);
+    const later = parseRule(header().replace('SELECT seq', '\n  SELECT seq').replace(' FROM events WHERE 0', '\nFROM events\nWHERE kind = 1 AND nosuch = 0'), '/x/MyRule.sql');
+    expect(() => runRules(trace, [later])).toThrow(/^\/x\/MyRule\.sql:9:20: no such column: nosuch$/);
   });
 });
