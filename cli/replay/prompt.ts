@@ -106,6 +106,7 @@ export async function runPrompt(timeline: Timeline, options: PromptOptions): Pro
       }
       case 's':
       case 'state':
+        noArgument(word, argument);
         print(formatState(cursor.state, cursor.event));
         return false;
       case 'i':
@@ -127,11 +128,13 @@ export async function runPrompt(timeline: Timeline, options: PromptOptions): Pro
       case 'h':
       case 'help':
       case '?':
+        noArgument(word, argument);
         print(PROMPT_HELP);
         return false;
       case 'q':
       case 'quit':
       case 'exit':
+        noArgument(word, argument);
         return true;
       default:
         throw new CommandError(`unknown command "${word}" (type help for the commands)`);
@@ -141,6 +144,11 @@ export async function runPrompt(timeline: Timeline, options: PromptOptions): Pro
 
 /** A prompt command that cannot run as typed. */
 class CommandError extends Error {}
+
+/** Commands without arguments refuse one rather than ignore it (a typo would otherwise go unseen). */
+function noArgument(word: string, argument: string): void {
+  if (argument !== '') throw new CommandError(`${word} takes no argument (got "${argument}")`);
+}
 
 function count(argument: string): number {
   return argument === '' ? 1 : integer(argument, 'expected a count, e.g. next 10');

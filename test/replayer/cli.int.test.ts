@@ -141,7 +141,7 @@ describe('the prompt, in-process', () => {
 
   it('repeats the last filter, stops at the ends, and explains what it cannot do', async () => {
     const last = demo.emitted.length - 1;
-    const { code, out, err } = await drive(['find IrpFreed', 'find', 'f', `goto ${last - 1}`, 'next 5', 'prev 99999', 'goto 99999999', 'cpu 7', 'irp 999999', 'frobnicate', 'next x', 'rfind kind=Bugcheck'], 10);
+    const { code, out, err } = await drive(['find IrpFreed', 'find', 'f', `goto ${last - 1}`, 'next 5', 'prev 99999', 'goto 99999999', 'cpu 7', 'irp 999999', 'frobnicate', 'next x', 'state now', 'rfind kind=Bugcheck', 'quit please'], 10);
     const freed = demo.emitted.filter((e) => e.seq > 10 && e.kind === 'IrpFreed').slice(0, 3);
     const lines = out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^#10 /);
@@ -156,6 +156,8 @@ describe('the prompt, in-process', () => {
       'error: irp 999999 does not appear in the trace',
       'error: unknown command "frobnicate" (type help for the commands)',
       'error: "x" is not a non-negative integer (expected a count, e.g. next 10)',
+      'error: state takes no argument (got "now")',
+      'error: quit takes no argument (got "please")',
     ]);
     expect(code).toBe(2);
   });
