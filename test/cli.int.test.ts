@@ -240,3 +240,24 @@ describe('recording: run writes SQLite and Arrow traces; info reads them', () =>
     expect((JSON.parse(clean.stdout) as { check: { findings: unknown[] } }).check.findings).toEqual([]);
   });
 });
+
+describe('irptrace start (npm start, the main job)', () => {
+  it('records the demo into ./traces/, checks it clean, and suggests next commands that work from where it ran', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'irptrace-start-'));
+    try {
+      const { code, stdout } = await irptrace(['start'], { cwd });
+      expect(code).toBe(0);
+      expect(existsSync(join(cwd, 'traces', 'demo-seed1.sqlite'))).toBe(true);
+      expect(existsSync(join(cwd, 'traces', 'demo-seed1.arrow'))).toBe(true);
+      expect(stdout).toMatch(/^rule pack \(\d+ rules\) over traces[/\\]demo-seed1\.sqlite:$/m);
+      // The example scenario file is named by a path from the user's directory, and is there.
+      const example = /^ {2}irptrace run (\S+minimal\.ts) /m.exec(stdout)?.[1];
+      expect(example).toBeDefined();
+      expect(existsSync(join(cwd, example!))).toBe(true);
+      const info = await irptrace(['info', join(cwd, 'traces', 'demo-seed1.sqlite'), '--json'], { cwd });
+      expect(JSON.parse(info.stdout)).toMatchObject({ end: { endReason: 'completed' } });
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,3 +1,5 @@
+import { isAbsolute, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { formatFindings } from '../../queries/format.js';
 import { defaultTracePrefix } from '../../recorder/paths.js';
@@ -31,11 +33,17 @@ export function registerStart(program: Command): void {
         [`irptrace replay ${sqlite} --verify`, 're-execute the run and prove it identical'],
         ['irptrace scenarios', 'the built-in scenarios, and the bug each buggy one plants'],
         ['irptrace run pending-but-success --check', 'record a buggy stack and see the rule that catches it'],
-        ['irptrace run ./scenarios/examples/minimal.ts', 'run a scenario file (see docs/scenarios.md)'],
+        [`irptrace run ${exampleScenarioPath()}`, 'run a scenario file (see docs/scenarios.md)'],
         ['npm test', 'the test suite'],
       ];
       const width = Math.max(...next.map(([command]) => command.length));
       process.stdout.write(`\nnext:\n${next.map(([command, what]) => `  ${command.padEnd(width)}  # ${what}`).join('\n')}\n`);
       process.exitCode = check.failed ? 1 : exitCodeFor(report);
     });
+}
+
+/** The example scenario file, as a path from where the user is (`npm start` runs at the repository's root; `npx irptrace start` anywhere). */
+function exampleScenarioPath(): string {
+  const path = relative(process.cwd(), fileURLToPath(new URL('../../scenarios/examples/minimal.ts', import.meta.url)));
+  return isAbsolute(path) || path.startsWith('..') ? path : `.${sep}${path}`;
 }
