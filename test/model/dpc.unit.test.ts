@@ -135,6 +135,21 @@ describe('KeInsertQueueDpc / KeRemoveQueueDpc', () => {
     expect(queued.map((e) => [e.api, e.dpc, e.result])).toEqual([['KeInsertQueueDpc', 'D', 1], ['KeInsertQueueDpc', 'D', 0]]);
   });
 
+  it('a refused KeInsertQueueDpc names the processor whose queue holds the DPC, not the target it would pick now (trace-format.md DpcQueued; ROS:dpc.c#KeInsertQueueDpc inserts nothing)', async () => {
+    const r = await runDispatch(async (k, _d, irp) => {
+      const dpc = makeDpc(k, 'D', []);
+      const old = await k.KeRaiseIrql(DISPATCH_LEVEL);
+      k.KeSetTargetProcessorDpc(dpc, 1);
+      await k.KeInsertQueueDpc(dpc, null, null);
+      k.KeSetTargetProcessorDpc(dpc, 0);
+      await k.KeInsertQueueDpc(dpc, null, null);
+      await k.KeLowerIrql(old);
+      return finish(k, irp);
+    }, { cpus: 2 });
+    expect(r.summary.endReason).toBe('completed');
+    expect(ofKind(r.events, 'DpcQueued').map((e) => [e.result, e.cpu])).toEqual([[1, 1], [0, 1]]);
+  });
+
   it('KeInsertQueueDpc raises to HIGH_LEVEL around the insertion and restores the caller\'s IRQL (windows-semantics §2 insert order; ROS:dpc.c#KeInsertQueueDpc)', async () => {
     const r = await runDispatch(async (k, _d, irp) => {
       const dpc = makeDpc(k, 'D', []);

@@ -63,7 +63,8 @@ export function KeInsertQueueDpc(m: Machine, Dpc: KDPC, SystemArgument1: unknown
     if (target !== cpu) m.workArrived();
   }
   const irp = SystemArgument1 instanceof Irp ? SystemArgument1 : null;
-  m.em.dpcQueued(target, old, Dpc.Name, Dpc.device === null ? null : Dpc.device.Name, irp, inserted, api, Dpc.Importance);
+  // Refused: the row names the processor whose queue holds the DPC, where it will run.
+  m.em.dpcQueued(inserted ? target : Dpc.queuedOn!, old, Dpc.Name, Dpc.device === null ? null : Dpc.device.Name, irp, inserted, api, Dpc.Importance);
   lowerIrql(m.em, cpu, old, 'KeInsertQueueDpc');
   return afterPoint(m.point(m.cost('dpcInsert')), inserted);
 }
