@@ -13,9 +13,10 @@ export { Simulation, DEFAULT_CONFIG, type RunConfig, type RunSummary } from './s
 export { defineScenario, scenarioProblems, type DeviceDefinition, type DriverDefinition, type IoRequest, type ScenarioDefinition } from './scenario.js';
 export { reduce } from './reduce.js';
 export { initialState, cloneState, canonicalState, type MachineState, type CpuState, type IrpState } from './state.js';
-export { DeviceObject, DriverObject, type PDRIVER_DISPATCH, type PDRIVER_STARTIO, type PDRIVER_ADD_DEVICE, type HardwareResources } from './wdm/device.js';
+export { DeviceObject, DriverObject, type PDRIVER_DISPATCH, type PDRIVER_STARTIO, type PDRIVER_ADD_DEVICE, type PDRIVER_UNLOAD, type HardwareResources } from './wdm/device.js';
 export { Irp, IO_STACK_LOCATION, type IO_STATUS_BLOCK, type PIO_COMPLETION_ROUTINE, type PDRIVER_CANCEL } from './wdm/irp.js';
 export { KDPC, type KDPC_IMPORTANCE, type PIO_DPC_ROUTINE, type PKDEFERRED_ROUTINE } from './wdm/dpc.js';
 export { KINTERRUPT, type PKSERVICE_ROUTINE } from './wdm/interrupt.js';
 export { KEVENT } from './wdm/kevent.js';
+export { KTHREAD, type DispatcherObject, type PKSTART_ROUTINE } from './wdm/kthread.js';
 export { KSPIN_LOCK } from './wdm/spin-lock.js';

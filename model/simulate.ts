@@ -2,7 +2,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { TraceEvent } from './events/index.js';
 import type { EndReason } from './events/session.js';
 import { DeviceHardware } from './kernel/hardware.js';
-import { loadDrivers, requesterBody } from './kernel/io-manager.js';
+import { loadDrivers, requesterBody, unloadDrivers } from './kernel/io-manager.js';
 import { Kernel } from './kernel/kernel.js';
 import { Machine, describeError, type RunEnd } from './kernel/machine.js';
 import { snapshotMachine } from './kernel/snapshot.js';
@@ -85,9 +85,10 @@ export class Simulation {
       const drivers = scenario.drivers(new Kernel(m));
       const requests = scenario.workload(m.rng, config.requests)[Symbol.iterator]();
       m.spawnThread('System', async () => {
-        const pdos = await loadDrivers(m, drivers, scenario, hardware);
-        const requesters = scenario.requesters ?? 2;
-        for (let i = 0; i < requesters; i++) m.spawnThread(`Requester${i + 1}`, requesterBody(m, requests, pdos, scenario.devices[0]!.name));
+        const { pdos, drivers: loaded } = await loadDrivers(m, drivers, scenario, hardware);
+        const requesters = Array.from({ length: scenario.requesters ?? 2 },
+          (_, i) => m.spawnThread(`Requester${i + 1}`, requesterBody(m, requests, pdos, scenario.devices[0]!.name)));
+        await unloadDrivers(m, loaded, requesters);
       });
       end = await m.run();
     } catch (error) {

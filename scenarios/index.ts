@@ -10,10 +10,12 @@ import originalCompletedBeforeFree from './original-completed-before-free.js';
 import pendingButSuccess from './pending-but-success.js';
 import successWithoutMark from './success-without-mark.js';
 import touchAfterComplete from './touch-after-complete.js';
+import workerThread from './worker-thread.js';
 
-/** The built-in scenarios, the correct stack first. Buggy variants declare the rule ids they plant. */
+/** The built-in scenarios, the correct stacks first. Buggy variants declare the rule ids they plant. */
 export const BUILTIN_SCENARIOS: readonly ScenarioDefinition[] = Object.freeze([
   demo,
+  workerThread,
   originalCompletedBeforeFree,
   masterCompletedEarly,
   associatedMprOrphan,

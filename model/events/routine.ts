@@ -2,7 +2,11 @@ import type { NtStatus } from '../brands.js';
 import { companion, type TraceEventOf } from './envelope.js';
 
 /** The kind of driver routine, in `api` of RoutineEntered/RoutineReturned. */
-export type RoutineKind = 'DriverEntry' | 'AddDevice' | 'Dispatch' | 'StartIo' | 'Isr' | 'Dpc' | 'Completion' | 'Cancel';
+export type RoutineKind = 'DriverEntry' | 'AddDevice' | 'Dispatch' | 'StartIo' | 'Isr' | 'Dpc' | 'Completion' | 'Cancel'
+  /** A PsCreateSystemThread StartRoutine: the life of the driver's thread. */
+  | 'SystemThread'
+  /** DriverUnload, called by the system thread once the workload is done. */
+  | 'Unload';
 
 /** A driver routine starts; its `seq` is the `activation` of every event inside it. */
 export type RoutineEntered = TraceEventOf<'RoutineEntered', { routine: string; driver: string; api: RoutineKind }>;

@@ -22,5 +22,6 @@ export const API_COST_NS = {
   cancel: 150,
   ioManager: 1500,
   driverLoad: 5000,
+  threadCreate: 2000,
 } as const;
 export type ApiCost = keyof typeof API_COST_NS;

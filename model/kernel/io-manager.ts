@@ -19,6 +19,7 @@ import { ScenarioError } from './errors.js';
 import type { DeviceHardware } from './hardware.js';
 import type { Machine } from './machine.js';
 import { callRoutine, routineName } from './routine-call.js';
+import type { Thread } from './thread.js';
 
 const MAJOR_OF: Record<IoRequest['major'], number> = { read: IRP_MJ_READ, write: IRP_MJ_WRITE, ioctl: IRP_MJ_DEVICE_CONTROL };
 
@@ -43,10 +44,10 @@ function busDispatch(m: Machine) {
 /**
  * The system thread's work at boot: DriverEntry for every driver, then, for every device, a PDO
  * from the bus and AddDevice for each driver of its stack, bottom first (PnP's order).
- * Returns the physical device objects by name.
+ * Returns the physical device objects by name, and the driver objects in load order.
  */
 export async function loadDrivers(m: Machine, definitions: readonly DriverDefinition[], scenario: ScenarioDefinition,
-  hardware: ReadonlyMap<string, DeviceHardware>): Promise<Map<string, DeviceObject>> {
+  hardware: ReadonlyMap<string, DeviceHardware>): Promise<{ pdos: Map<string, DeviceObject>; drivers: DriverObject[] }> {
   const invalid = invalidDeviceRequest(m);
   const drivers = new Map<string, DriverObject>();
   for (const definition of definitions) {
@@ -73,7 +74,33 @@ export async function loadDrivers(m: Machine, definitions: readonly DriverDefini
       if (!NT_SUCCESS(status)) throw new ScenarioError(`AddDevice of ${name} for ${device.name} failed with ${ntStatusName(status)}`);
     }
   }
-  return pdos;
+  return { pdos, drivers: [...drivers.values()] };
+}
+
+/**
+ * The system thread's work once the workload is done: when every requester thread has ended, each
+ * driver that set DriverUnload is unloaded, last loaded first, at PASSIVE_LEVEL in this system
+ * thread ("in the system thread context ... while unloading", k:creating-irps-for-lower-level-drivers).
+ * A driver's unload routine stops its own threads (signal them, wait on their thread objects); a
+ * thread it leaves running keeps the run from completing (end reason `stalled`). Without any
+ * DriverUnload nothing happens: the run is what it was before unloading was modelled.
+ */
+export async function unloadDrivers(m: Machine, drivers: readonly DriverObject[], requesters: readonly Thread[]): Promise<void> {
+  const unloading = drivers.filter((d) => d.DriverUnload !== null).reverse();
+  if (unloading.length === 0) return;
+  const system = m.cpu().thread!;
+  for (const requester of requesters) {
+    // An internal wait (no event: it is the system, not a driver, that waits here).
+    while (requester.object.SignalState === 0) {
+      requester.object.waiters.push(system);
+      system.waitingOn = requester.object;
+      await m.blockThread('waiting');
+    }
+  }
+  for (const driver of unloading) {
+    const unload = driver.DriverUnload!;
+    await callRoutine(m, 'Unload', routineName(unload), driver.DriverName, null, null, null, async () => { await unload(driver); });
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import type { KDPC, KDPC_IMPORTANCE, PIO_DPC_ROUTINE, PKDEFERRED_ROUTINE } from 
 import type { KINTERRUPT, KINTERRUPT_MODE, PKSERVICE_ROUTINE, PKSYNCHRONIZE_ROUTINE } from '../wdm/interrupt.js';
 import type { IO_STACK_LOCATION, IO_STATUS_BLOCK, Irp, PDRIVER_CANCEL, PIO_COMPLETION_ROUTINE } from '../wdm/irp.js';
 import { KEVENT, type EVENT_TYPE } from '../wdm/kevent.js';
+import type { DispatcherObject, KTHREAD, PKSTART_ROUTINE } from '../wdm/kthread.js';
 import type { KSPIN_LOCK } from '../wdm/spin-lock.js';
 import * as cancel from './api/cancel.js';
 import * as device from './api/device.js';
@@ -15,6 +16,7 @@ import * as alloc from './api/irp-alloc.js';
 import * as stack from './api/irp-stack.js';
 import * as irql from './api/irql.js';
 import * as startIo from './api/start-io.js';
+import * as thread from './api/thread.js';
 import * as wait from './api/wait.js';
 import { KDPC as KDPCClass } from '../wdm/dpc.js';
 import type { DeviceRegister } from './hardware.js';
@@ -126,7 +128,15 @@ export class Kernel {
   KeClearEvent(Event: KEVENT): void { wait.KeClearEvent(Event); }
   KeResetEvent(Event: KEVENT): number { return wait.KeResetEvent(Event); }
   KeReadStateEvent(Event: KEVENT): number { return wait.KeReadStateEvent(Event); }
-  KeWaitForSingleObject(Object: KEVENT, WaitReason = 'Executive', WaitMode = 'KernelMode', Alertable = false, Timeout: number | null = null): Promise<NtStatus> {
+  KeWaitForSingleObject(Object: DispatcherObject, WaitReason = 'Executive', WaitMode = 'KernelMode', Alertable = false, Timeout: number | null = null): Promise<NtStatus> {
     return wait.KeWaitForSingleObject(this.m, Object, WaitReason, WaitMode, Alertable, Timeout);
   }
+
+  // ---- system threads ----
+  /** PsCreateSystemThread: `{ status, Thread }`, the thread object (as ObReferenceObjectByHandle gives it), waitable until the thread ends. */
+  PsCreateSystemThread(StartRoutine: PKSTART_ROUTINE, StartContext: unknown): { status: NtStatus; Thread: KTHREAD } | Promise<{ status: NtStatus; Thread: KTHREAD }> {
+    return thread.PsCreateSystemThread(this.m, StartRoutine, StartContext);
+  }
+  /** PsTerminateSystemThread: does not return when called by a driver's system thread from its StartRoutine. */
+  PsTerminateSystemThread(ExitStatus: NtStatus): NtStatus { return thread.PsTerminateSystemThread(this.m, ExitStatus); }
 }

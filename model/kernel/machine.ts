@@ -9,6 +9,7 @@ import type { Irp, IrpAccessObserver } from '../wdm/irp.js';
 import type { KSPIN_LOCK } from '../wdm/spin-lock.js';
 import { API_COST_NS, type ApiCost } from './costs.js';
 import { Cpu } from './cpu.js';
+import { signalObject } from './dispatcher.js';
 import type { ExecContext } from './context.js';
 import { runApcs } from './apc-delivery.js';
 import { drainDpcs } from './dpc-drain.js';
@@ -409,6 +410,7 @@ export class Machine implements IrpAccessObserver {
     thread.body().then(() => {
       thread.state = 'done';
       this.threads.delete(thread);
+      signalObject(this, thread.object);
       // The thread may have waited and moved: it ends on the processor it runs on now.
       this.detach(thread.cpu ?? cpu);
       this.handBack();

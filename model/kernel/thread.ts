@@ -1,5 +1,5 @@
 import type { ThreadId } from '../brands.js';
-import type { KEVENT } from '../wdm/kevent.js';
+import { KTHREAD, type DispatcherObject } from '../wdm/kthread.js';
 import { ExecContext } from './context.js';
 import type { Cpu } from './cpu.js';
 
@@ -7,8 +7,9 @@ import type { Cpu } from './cpu.js';
 export type KernelApc = () => void;
 
 /**
- * A simulated thread: the I/O manager's requester threads and the system thread that loads the
- * drivers. Dispatch routines of the highest driver run in the requester's thread.
+ * A simulated thread: the I/O manager's requester threads, the system thread that loads (and
+ * unloads) the drivers, and the drivers' own system threads (PsCreateSystemThread). Dispatch
+ * routines of the highest driver run in the requester's thread.
  */
 export class Thread {
   readonly ctx: ExecContext = new ExecContext(this);
@@ -18,8 +19,14 @@ export class Thread {
   /** Resumes its code after a wait. */
   resume: (() => void) | null = null;
   readonly apcQueue: KernelApc[] = [];
-  waitingOn: KEVENT | null = null;
+  waitingOn: DispatcherObject | null = null;
   /** Requests issued and not yet finished by the I/O manager (its completion APC not yet run). */
   outstanding = 0;
-  constructor(readonly id: ThreadId, readonly name: string, readonly body: () => Promise<void>) {}
+  /** The thread as a dispatcher object: signaled when its body ends (PsCreateSystemThread hands it to the driver). */
+  readonly object: KTHREAD;
+  /** The driver whose PsCreateSystemThread created it; null for the system's own threads (boot, requesters). */
+  driver: string | null = null;
+  constructor(readonly id: ThreadId, readonly name: string, readonly body: () => Promise<void>) {
+    this.object = new KTHREAD(`Thread${id}`);
+  }
 }

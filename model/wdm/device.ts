@@ -8,6 +8,8 @@ import type { Irp } from './irp.js';
 export type PDRIVER_DISPATCH = (DeviceObject: DeviceObject, Irp: Irp) => Promise<NtStatus> | NtStatus;
 /** StartIo(DeviceObject, Irp), called at DISPATCH_LEVEL. */
 export type PDRIVER_STARTIO = (DeviceObject: DeviceObject, Irp: Irp) => Promise<void> | void;
+/** DriverUnload(DriverObject): called at PASSIVE_LEVEL in a system thread once the workload is done. */
+export type PDRIVER_UNLOAD = (DriverObject: DriverObject) => Promise<void> | void;
 /** AddDevice(DriverObject, PhysicalDeviceObject). */
 export type PDRIVER_ADD_DEVICE = (DriverObject: DriverObject, PhysicalDeviceObject: DeviceObject) => Promise<NtStatus> | NtStatus;
 
@@ -17,7 +19,7 @@ export class DriverObject {
   readonly MajorFunction: PDRIVER_DISPATCH[];
   readonly DriverExtension: { AddDevice: PDRIVER_ADD_DEVICE | null } = { AddDevice: null };
   DriverStartIo: PDRIVER_STARTIO | null = null;
-  DriverUnload: ((DriverObject: DriverObject) => void) | null = null;
+  DriverUnload: PDRIVER_UNLOAD | null = null;
   /** The first device the driver created. */
   DeviceObject: DeviceObject | null = null;
 

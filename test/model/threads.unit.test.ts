@@ -1,12 +1,14 @@
 /**
  * Threads and waits: KeWaitForSingleObject blocks the waiting thread only; synchronous IRPs built
- * by a driver and waited on; waits at DISPATCH_LEVEL (k:managing-hardware-priorities; C4:0x3B).
+ * by a driver and waited on; waits at DISPATCH_LEVEL (k:managing-hardware-priorities; C4:0x3B);
+ * drivers' own system threads, and DriverUnload.
  */
 import { describe, expect, it } from 'vitest';
 import {
-  DISPATCH_LEVEL, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, STATUS_PENDING, STATUS_SUCCESS, STATUS_TIMEOUT,
-  type IO_STATUS_BLOCK, type Irp, type KDPC, type KEVENT, type NtStatus,
+  DISPATCH_LEVEL, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_SUCCESS, STATUS_TIMEOUT,
+  type DriverDefinition, type IO_STATUS_BLOCK, type Irp, type KDPC, type KEVENT, type Kernel, type NtStatus, type PDRIVER_UNLOAD,
 } from '../../model/index.js';
+import { findBuiltin } from '../../scenarios/index.js';
 import {
   activations, allMajors, finish, firstOf, hardwareDriver, ofKind, parseDetail, runDispatch, runScenario, testDriver, testScenario,
   type TestDevice,
@@ -172,5 +174,95 @@ describe('synchronous driver-built IRPs', () => {
     expect(ended.thread).toBe(started.thread);
     expect(firstOf(r.events, 'IrpCompleted', (e) => e.irp === own).seq).toBeGreaterThan(started.seq);
     expect(firstOf(r.events, 'RequestCompleted').status).toBe(STATUS_SUCCESS);
+  });
+});
+
+describe('PsCreateSystemThread, PsTerminateSystemThread and DriverUnload', () => {
+  /** Driver `t` of testDriver, with a DriverUnload and an AddDevice hook. */
+  function withUnload(k: Kernel, spec: Parameters<typeof testDriver>[2], unload: PDRIVER_UNLOAD | null): DriverDefinition {
+    const base = testDriver(k, 't', spec);
+    return {
+      name: 't',
+      async DriverEntry(DriverObject, RegistryPath) {
+        const status = await base.DriverEntry(DriverObject, RegistryPath);
+        DriverObject.DriverUnload = unload;
+        return status;
+      },
+    };
+  }
+
+  it('the worker-thread stack builds its synchronous IRPs in its own thread, and DriverUnload waits until that thread has exited (k:creating-irps-for-lower-level-drivers "by a driver-created thread ... in a nonarbitrary thread context (its own)"; ddi:nf-wdm-pscreatesystemthread)', async () => {
+    const r = await runScenario(findBuiltin('worker-thread')!, { seed: 3, cpus: 2, requests: 30 });
+    expect(r.summary.endReason).toBe('completed');
+    const [worker] = activations(r.events, (e) => e.api === 'SystemThread');
+    expect(worker).toBeDefined();
+    const entered = firstOf(r.events, 'RoutineEntered', (e) => e.seq === worker!.entered.seq);
+    expect([entered.routine, entered.driver, entered.irql]).toEqual(['WorkerThread', 'worker', 0]);
+    const requesters = new Set(ofKind(r.events, 'RequestIssued').map((e) => e.thread));
+    expect(requesters.has(entered.thread)).toBe(false);
+    const built = ofKind(r.events, 'IrpAllocated', (e) => e.api === 'IoBuildSynchronousFsdRequest');
+    expect(built.length).toBeGreaterThan(0);
+    for (const e of built) expect([e.thread, e.routine, e.irql]).toEqual([entered.thread, 'WorkerThread', 0]);
+    // Unload runs after the last request, in the system thread; the worker exits while it waits.
+    const unload = firstOf(r.events, 'RoutineEntered', (e) => e.api === 'Unload');
+    const lastRequest = ofKind(r.events, 'RequestCompleted').at(-1)!;
+    expect(unload.seq).toBeGreaterThan(lastRequest.seq);
+    const waitOnThread = firstOf(r.events, 'WaitStarted', (e) => e.routine === 'WorkerUnload');
+    const exited = firstOf(r.events, 'RoutineReturned', (e) => e.api === 'SystemThread');
+    const waited = firstOf(r.events, 'WaitEnded', (e) => e.routine === 'WorkerUnload');
+    const unloaded = firstOf(r.events, 'RoutineReturned', (e) => e.api === 'Unload');
+    expect(parseDetail<{ object: string }>(waitOnThread).object).toBe(`Thread${entered.thread}`);
+    expect([unload.seq < waitOnThread.seq, waitOnThread.seq < exited.seq, exited.seq < waited.seq, waited.seq < unloaded.seq]).toEqual([true, true, true, true]);
+  });
+
+  it('a thread the driver leaves waiting keeps the run from completing: it ends stalled, after DriverUnload ran (ddi:nf-wdm-psterminatesystemthread: a driver must terminate its threads)', async () => {
+    let unloaded = 0;
+    const scenario = testScenario({
+      stack: ['t'],
+      drivers: (k) => {
+        const never = k.KEVENT('Never');
+        k.KeInitializeEvent(never, 'NotificationEvent', false);
+        async function Forever(): Promise<void> {
+          await k.KeWaitForSingleObject(never, 'Executive', 'KernelMode', false, null);
+        }
+        return [withUnload(k, {
+          dispatch: allMajors(async (_d, irp) => finish(k, irp)),
+          async addDevice() { await k.PsCreateSystemThread(Forever, null); },
+        }, () => { unloaded++; })];
+      },
+    });
+    const r = await runScenario(scenario, { cpus: 1 });
+    expect(r.summary.endReason).toBe('stalled');
+    expect(unloaded).toBe(1);
+    expect(ofKind(r.events, 'RoutineReturned', (e) => e.api === 'SystemThread')).toHaveLength(0);
+  });
+
+  it('PsTerminateSystemThread ends the thread at once, from its StartRoutine; from a thread PsCreateSystemThread did not create it returns STATUS_INVALID_PARAMETER (ddi:nf-wdm-psterminatesystemthread; ROS:ps/kill.c#PsTerminateSystemThread)', async () => {
+    const after: string[] = [];
+    const fromRequester: NtStatus[] = [];
+    const scenario = testScenario({
+      stack: ['t'],
+      drivers: (k) => {
+        async function Short(): Promise<void> {
+          after.push('before');
+          k.PsTerminateSystemThread(STATUS_SUCCESS);
+          after.push('after');
+        }
+        return [testDriver(k, 't', {
+          dispatch: allMajors(async (_d, irp) => {
+            fromRequester.push(k.PsTerminateSystemThread(STATUS_SUCCESS));
+            return finish(k, irp);
+          }),
+          async addDevice() { await k.PsCreateSystemThread(Short, null); },
+        })];
+      },
+    });
+    const r = await runScenario(scenario, { cpus: 1 });
+    expect(r.summary.endReason).toBe('completed');
+    expect(after).toEqual(['before']);
+    expect(fromRequester).toEqual([STATUS_INVALID_PARAMETER]);
+    const thread = activations(r.events, (e) => e.api === 'SystemThread');
+    expect(thread).toHaveLength(1);
+    expect(firstOf(r.events, 'RoutineReturned', (e) => e.api === 'SystemThread').activation).toBe(thread[0]!.entered.seq);
   });
 });

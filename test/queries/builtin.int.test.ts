@@ -1,7 +1,7 @@
 // The rule pack on the built-in scenarios: each buggy one fires its planted rule on exactly the
-// planted events; the correct stack (demo) fires no rule at all, over many seeds and CPU counts.
+// planted events; the correct stacks (demo, worker-thread) fire no rule at all, over many seeds and CPU counts.
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUILTIN_SCENARIOS, findBuiltin } from '../../scenarios/index.js';
+import { BUILTIN_SCENARIOS } from '../../scenarios/index.js';
 import { checkTrace, loadRules } from '../../queries/index.js';
 import { cleanTraces, open, record } from './helpers.js';
 
@@ -84,12 +84,15 @@ describe('built-in buggy scenarios fire their planted rules on exactly the plant
   }
 });
 
-describe('the correct stack fires no rule', () => {
-  const demo = findBuiltin('demo')!;
-  for (let seed = 1; seed <= 20; seed++) {
-    it(`demo, seed ${seed}, 1–4 CPUs, 50 requests`, async () => {
+describe('the correct stacks fire no rule', () => {
+  const correct = BUILTIN_SCENARIOS.filter((s) => (s.plants ?? []).length === 0);
+  it('are the demo and the worker-thread stack', () => {
+    expect(correct.map((s) => s.name)).toEqual(['demo', 'worker-thread']);
+  });
+  for (const [scenario, seeds] of correct.map((s) => [s, s.name === 'demo' ? 20 : 6] as const)) for (let seed = 1; seed <= seeds; seed++) {
+    it(`${scenario.name}, seed ${seed}, 1–4 CPUs, 50 requests`, async () => {
       for (let cpus = 1; cpus <= 4; cpus++) {
-        const prefix = await record(demo, { seed, cpus, requests: 50 });
+        const prefix = await record(scenario, { seed, cpus, requests: 50 });
         const result = await checkTrace(`${prefix}.sqlite`);
         expect(result.findings.map((f) => `${f.rule}: ${f.message}`), `seed ${seed}, ${cpus} CPUs`).toEqual([]);
         expect(result.rules.length).toBeGreaterThanOrEqual(30);

@@ -2,8 +2,9 @@ import type { NtStatus } from '../../brands.js';
 import { DISPATCH_LEVEL } from '../../constants/irql.js';
 import { STATUS_SUCCESS, STATUS_TIMEOUT } from '../../constants/ntstatus.js';
 import { KEVENT, type EVENT_TYPE } from '../../wdm/kevent.js';
+import type { DispatcherObject } from '../../wdm/kthread.js';
 import type { Machine } from '../machine.js';
-import type { Thread } from '../thread.js';
+import { signalObject } from '../dispatcher.js';
 import { afterPoint } from './after-point.js';
 
 /** KeInitializeEvent(Event, Type, State). */
@@ -15,23 +16,11 @@ export function KeInitializeEvent(Event: KEVENT, Type: EVENT_TYPE, State: boolea
 
 /** Sets the event and wakes its waiters (a notification event wakes all, a synchronization event one). */
 export function signalEvent(m: Machine, event: KEVENT): number {
-  const previous = event.SignalState;
-  if (event.Type === 'NotificationEvent') {
-    event.SignalState = 1;
-    for (const thread of event.waiters.splice(0)) satisfy(m, thread);
-  } else {
-    const first = event.waiters.shift();
-    if (first !== undefined) satisfy(m, first);
-    else event.SignalState = 1;
-  }
+  const previous = signalObject(m, event);
   m.em.eventSignaled(event.Name, previous);
   return previous;
 }
 
-function satisfy(m: Machine, thread: Thread): void {
-  thread.waitingOn = null;
-  m.makeReady(thread);
-}
 
 /** KeSetEvent(Event, Increment, Wait): returns the previous signal state. */
 export function KeSetEvent(m: Machine, Event: KEVENT, _Increment = 0, _Wait = false): number | Promise<number> {
@@ -57,12 +46,13 @@ export function KeReadStateEvent(Event: KEVENT): number {
 }
 
 /**
- * KeWaitForSingleObject(Object, WaitReason, WaitMode, Alertable, Timeout). Timeout is null for
+ * KeWaitForSingleObject(Object, WaitReason, WaitMode, Alertable, Timeout) on an event or a thread
+ * (signaled when it terminates). Timeout is null for
  * no limit, 0 to poll, or a negative relative time in 100 ns units. A wait that must block at
  * DISPATCH_LEVEL or above stops the machine (ATTEMPTED_SWITCH_FROM_DPC inside a DPC,
  * IRQL_NOT_LESS_OR_EQUAL elsewhere). Only the waiting thread blocks; the machine runs on.
  */
-export async function KeWaitForSingleObject(m: Machine, Object: KEVENT, _WaitReason = 'Executive', _WaitMode = 'KernelMode', _Alertable = false,
+export async function KeWaitForSingleObject(m: Machine, Object: DispatcherObject, _WaitReason = 'Executive', _WaitMode = 'KernelMode', _Alertable = false,
   Timeout: number | null = null): Promise<NtStatus> {
   const cpu = m.enter('KeWaitForSingleObject');
   await m.point(m.cost('wait'));
