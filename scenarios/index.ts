@@ -9,6 +9,7 @@ import masterCompletedEarly from './master-completed-early.js';
 import originalCompletedBeforeFree from './original-completed-before-free.js';
 import pendingButSuccess from './pending-but-success.js';
 import successWithoutMark from './success-without-mark.js';
+import threadNotTerminated from './thread-not-terminated.js';
 import touchAfterComplete from './touch-after-complete.js';
 import workerThread from './worker-thread.js';
 
@@ -26,6 +27,7 @@ export const BUILTIN_SCENARIOS: readonly ScenarioDefinition[] = Object.freeze([
   touchAfterComplete,
   irqlNotRestored,
   doubleCompletion,
+  threadNotTerminated,
 ]);
 
 /** A built-in scenario by name. */

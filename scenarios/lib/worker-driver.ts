@@ -25,7 +25,12 @@ export interface WorkerExtension {
  * IoBuildSynchronousFsdRequest, waits for it, and completes the original. DriverUnload stops the
  * thread and waits on its thread object until it has exited. Device controls pass through.
  */
-export function workerDriver(k: Kernel): DriverDefinition {
+/** The routine a buggy variant may replace; it gets the kernel and the correct version's arguments. */
+export interface WorkerDriverOverrides {
+  WorkerUnload?: (k: Kernel, DriverObject: DriverObject) => Promise<void>;
+}
+
+export function workerDriver(k: Kernel, overrides: WorkerDriverOverrides = {}): DriverDefinition {
   async function WorkerDispatchReadWrite(DeviceObject: DeviceObject<WorkerExtension>, Irp: Irp): Promise<NtStatus> {
     const ext = DeviceObject.DeviceExtension;
     k.IoMarkIrpPending(Irp);
@@ -98,6 +103,7 @@ export function workerDriver(k: Kernel): DriverDefinition {
   }
 
   async function WorkerUnload(DriverObject: DriverObject): Promise<void> {
+    if (overrides.WorkerUnload) return overrides.WorkerUnload(k, DriverObject);
     for (let device = DriverObject.DeviceObject as DeviceObject<WorkerExtension> | null; device !== null; device = device.NextDevice as DeviceObject<WorkerExtension> | null) {
       const ext = device.DeviceExtension;
       ext.Stopping = true;

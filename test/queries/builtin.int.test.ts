@@ -49,6 +49,10 @@ const PLANTED: Readonly<Record<string, { readonly rule: string; readonly events:
     rule: 'IrqlNotRestoredOnReturn',
     events: "SELECT seq FROM events WHERE kind = 'RoutineReturned' AND routine = 'FilterDispatchDeviceControl' AND status <> 0x103",
   },
+  'thread-not-terminated': {
+    rule: 'SystemThreadNotTerminated',
+    events: "SELECT seq FROM events WHERE kind = 'RoutineEntered' AND api = 'SystemThread'",
+  },
   'double-completion': {
     rule: 'DoubleCompletion',
     events: `SELECT c.seq FROM events c WHERE c.kind = 'IrpCompletionRequested' AND c.routine = 'DiskDpcForIsr'
