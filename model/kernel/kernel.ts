@@ -8,6 +8,7 @@ import type { DispatcherObject, KTHREAD, PKSTART_ROUTINE } from '../wdm/kthread.
 import type { KSPIN_LOCK } from '../wdm/spin-lock.js';
 import * as cancel from './api/cancel.js';
 import * as device from './api/device.js';
+import * as hardError from './api/hard-error.js';
 import * as dpc from './api/dpc.js';
 import * as interrupt from './api/interrupt.js';
 import * as call from './api/io-call.js';
@@ -119,6 +120,8 @@ export class Kernel {
     return startIo.IoStartPacket(this.m, DeviceObject, Irp, Key, CancelFunction);
   }
   IoStartNextPacket(DeviceObject: DeviceObject, Cancelable = false): Promise<void> { return startIo.IoStartNextPacket(this.m, DeviceObject, Cancelable); }
+  /** IoSetHardErrorOrVerifyDevice: the IRP must carry its thread (Tail.Overlay.Thread), or the call bug-checks. */
+  IoSetHardErrorOrVerifyDevice(Irp: Irp, DeviceObject: DeviceObject): void { hardError.IoSetHardErrorOrVerifyDevice(this.m, Irp, DeviceObject); }
 
   // ---- events and waits ----
   /** A new event object (the storage a driver would declare). */

@@ -24,6 +24,8 @@ export class Thread {
   outstanding = 0;
   /** The thread as a dispatcher object: signaled when its body ends (PsCreateSystemThread hands it to the driver). */
   readonly object: KTHREAD;
+  /** ETHREAD.DeviceToVerify: the removable-media device IoSetHardErrorOrVerifyDevice named for this thread's request. */
+  deviceToVerify: string | null = null;
   /** The driver whose PsCreateSystemThread created it; null for the system's own threads (boot, requesters). */
   driver: string | null = null;
   constructor(readonly id: ThreadId, readonly name: string, readonly body: () => Promise<void>) {

@@ -12,12 +12,12 @@ import demo from '../../scenarios/demo.js';
 import { filterDriver } from '../../scenarios/lib/filter-driver.js';
 import {
   APC_LEVEL, DISPATCH_LEVEL, HIGH_LEVEL, IRP_BUFFERED_IO, IRP_MJ_CREATE, IRP_NOCACHE, IRP_PAGING_IO, IRP_SYNCHRONOUS_PAGING_IO, IRP_MJ_DEVICE_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ,
-  IRP_MJ_PNP, IRP_MJ_SHUTDOWN, IRP_MJ_WRITE, PASSIVE_LEVEL, STATUS_MORE_PROCESSING_REQUIRED, STATUS_PENDING, STATUS_SUCCESS,
+  IRP_MJ_PNP, IRP_MJ_SHUTDOWN, IRP_MJ_WRITE, PASSIVE_LEVEL, STATUS_MORE_PROCESSING_REQUIRED, STATUS_PENDING, STATUS_SUCCESS, STATUS_VERIFY_REQUIRED,
   type Irp, type KDPC, type NtStatus, type TraceEvent,
 } from '../../model/index.js';
 import {
   activations, allMajors, finish, firstOf, hardwareDriver, ofKind, parseDetail, readStack, runDispatch, runScenario, testDriver,
-  testScenario, type Activation, type RunResult, type TestDevice,
+  testScenario, type Activation, type ReadDispatch, type RunResult, type TestDevice,
 } from './helpers.js';
 
 const DEMO_CONFIGS = [
@@ -334,6 +334,52 @@ describe('k:creating-irps-for-lower-level-drivers', () => {
     const r = await runScenario(scenario, { cpus: 1 });
     return { r, seen };
   }
+
+  describe('"the dispatch routine must set up the thread context in its newly allocated IRPs from the value at Tail.Overlay.Thread in the original IRP" and "IoSetHardErrorOrVerifyDevice ... references the pointer at Irp->Tail.Overlay.Thread" (k:creating-irps-for-lower-level-drivers; ddi:nf-ntddk-iosetharderrororverifydevice; ROS:util.c#IoSetHardErrorOrVerifyDevice)', () => {
+    /** A removable-media driver that reports a changed medium on every read, at `irql`. */
+    const removable = (irql: number): ReadDispatch => async (k, DeviceObject, Irp) => {
+      const old = irql > PASSIVE_LEVEL ? await k.KeRaiseIrql(irql) : null;
+      k.IoSetHardErrorOrVerifyDevice(Irp, DeviceObject);
+      if (old !== null) await k.KeLowerIrql(old);
+      return finish(k, Irp, STATUS_VERIFY_REQUIRED);
+    };
+    /** An upper driver that sends each read down in an IRP it allocates, copying the thread or not. */
+    const allocating = (copyThread: boolean): ReadDispatch => async (k, DeviceObject, Irp) => {
+      const lower = DeviceObject.DeviceExtension.Lower;
+      const own = await k.IoAllocateIrp(lower.StackSize, false);
+      if (copyThread) own.Tail.Overlay.Thread = Irp.Tail.Overlay.Thread;
+      k.IoGetNextIrpStackLocation(own).MajorFunction = IRP_MJ_READ;
+      k.IoSetCompletionRoutine(own, async function UpperOwnIrpComplete(_d, done, original: Irp) {
+        original.IoStatus = { ...done.IoStatus };
+        await k.IoFreeIrp(done);
+        await k.IoCompleteRequest(original, 0);
+        return STATUS_MORE_PROCESSING_REQUIRED;
+      }, Irp, true, true, true);
+      k.IoMarkIrpPending(Irp);
+      await k.IoCallDriver(lower, own);
+      return STATUS_PENDING;
+    };
+
+    it('the I/O manager\'s IRP carries its thread: the device to verify is named, the request fails with STATUS_VERIFY_REQUIRED', async () => {
+      const r = await runScenario(readStack([['media', removable(PASSIVE_LEVEL)]]));
+      expect(r.summary.endReason).toBe('completed');
+      expect(firstOf(r.events, 'RequestCompleted').status).toBe(STATUS_VERIFY_REQUIRED);
+    });
+
+    it('an allocated IRP given the original\'s thread works the same', async () => {
+      const r = await runScenario(readStack([['media', removable(DISPATCH_LEVEL)], ['upper', allocating(true)]]));
+      expect(r.summary.endReason).toBe('completed');
+      expect(firstOf(r.events, 'RequestCompleted').status).toBe(STATUS_VERIFY_REQUIRED);
+    });
+
+    it.each([[PASSIVE_LEVEL, 'KMODE_EXCEPTION_NOT_HANDLED'], [DISPATCH_LEVEL, 'IRQL_NOT_LESS_OR_EQUAL']] as const)(
+      'an allocated IRP without a thread: the call writes through NULL (IRQL %i: %s)', async (irql, bugcheck) => {
+        const r = await runScenario(readStack([['media', removable(irql)], ['upper', allocating(false)]]));
+        expect(r.summary.endReason).toBe('bugcheck');
+        expect(r.summary.bugcheck?.name).toBe(bugcheck);
+        expect(firstOf(r.events, 'Bugcheck').routine).toBe('MediaDispatchRead');
+      });
+  });
 
   it('"IoAllocateIrp ... allocates an IRP and a number of zero-initialized I/O stack locations" and "To allocate an IRP for an asynchronous request, which will be processed in an arbitrary thread context": no thread, StackSize zeroed locations (k:creating-irps-for-lower-level-drivers)', async () => {
     const seen: unknown[] = [];
