@@ -7,6 +7,7 @@ export { EVENT_COLUMNS, type ColumnSpec, type ColumnType } from './columns.js';
 export { ChainHasher, GENESIS_HASH } from './hash.js';
 export { SeededRandom } from './rng.js';
 export { Kernel } from './kernel/kernel.js';
+export { BOOT_SYSTEM_TIME } from './kernel/api/wait.js';
 export { BugcheckError, ScenarioError } from './kernel/errors.js';
 export type { DeviceRegister, HardwareSpec } from './kernel/hardware.js';
 export { Simulation, DEFAULT_CONFIG, type RunConfig, type RunSummary } from './simulate.js';

@@ -84,12 +84,13 @@ export class Simulation {
       const hardware = new Map(scenario.devices.map((d) => [d.name, new DeviceHardware(d, m.rng, (at, fire) => m.schedule(at, fire), (hw) => m.assertInterrupt(hw))]));
       const drivers = scenario.drivers(new Kernel(m));
       const requests = scenario.workload(m.rng, config.requests)[Symbol.iterator]();
-      m.spawnThread('System', async () => {
+      const system = m.spawnThread('System', async () => {
         const { pdos, drivers: loaded } = await loadDrivers(m, drivers, scenario, hardware);
         const requesters = Array.from({ length: scenario.requesters ?? 2 },
           (_, i) => m.spawnThread(`Requester${i + 1}`, requesterBody(m, requests, pdos, scenario.devices[0]!.name)));
         await unloadDrivers(m, loaded, requesters);
       });
+      system.system = true;
       end = await m.run();
     } catch (error) {
       end = m.end ?? { reason: 'error', error: describeError(error, null) };

@@ -13,9 +13,10 @@ import { workerDriver, type WorkerExtension } from './lib/worker-driver.js';
  * freed code. The run cannot complete (end reason `stalled`).
  */
 async function WorkerUnload(k: Kernel, DriverObject: DriverObject): Promise<void> {
-  for (let device = DriverObject.DeviceObject as DeviceObject<WorkerExtension> | null; device !== null; device = device.NextDevice as DeviceObject<WorkerExtension> | null) {
+  for (let device = DriverObject.DeviceObject as DeviceObject<WorkerExtension> | null; device !== null; device = DriverObject.DeviceObject as DeviceObject<WorkerExtension> | null) {
     // BUG: Stopping is never set, Work never signaled, and the thread object never waited on.
     k.IoDetachDevice(device.DeviceExtension.Lower);
+    k.IoDeleteDevice(device);
   }
 }
 

@@ -82,7 +82,10 @@ export async function loadDrivers(m: Machine, definitions: readonly DriverDefini
  * driver that set DriverUnload is unloaded, last loaded first, at PASSIVE_LEVEL in this system
  * thread ("in the system thread context ... while unloading", k:creating-irps-for-lower-level-drivers).
  * A driver's unload routine stops its own threads (signal them, wait on their thread objects); a
- * thread it leaves running keeps the run from completing (end reason `stalled`). Without any
+ * thread it leaves waiting keeps the run from completing (end reason `stalled`), and any of its
+ * code that runs after its unload returned — a thread woken, a DPC, a completion routine — is bug
+ * check 0xCE. The model has no PnP removal: Unload is called with the driver's devices still in
+ * place, and the driver detaches and deletes them there, as a non-PnP driver's must. Without any
  * DriverUnload nothing happens: the run is what it was before unloading was modelled.
  */
 export async function unloadDrivers(m: Machine, drivers: readonly DriverObject[], requesters: readonly Thread[]): Promise<void> {
@@ -100,6 +103,7 @@ export async function unloadDrivers(m: Machine, drivers: readonly DriverObject[]
   for (const driver of unloading) {
     const unload = driver.DriverUnload!;
     await callRoutine(m, 'Unload', routineName(unload), driver.DriverName, null, null, null, async () => { await unload(driver); });
+    m.unloaded.add(driver.DriverName);
   }
 }
 

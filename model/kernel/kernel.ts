@@ -79,6 +79,7 @@ export class Kernel {
   IoAttachDeviceToDeviceStack(SourceDevice: DeviceObject, TargetDevice: DeviceObject): DeviceObject { return device.IoAttachDeviceToDeviceStack(SourceDevice, TargetDevice); }
   IoGetAttachedDevice(DeviceObject: DeviceObject): DeviceObject { return device.IoGetAttachedDevice(DeviceObject); }
   IoDetachDevice(TargetDevice: DeviceObject): void { device.IoDetachDevice(TargetDevice); }
+  IoDeleteDevice(DeviceObject: DeviceObject): void { device.IoDeleteDevice(DeviceObject); }
 
   // ---- IRPs: creation and freeing ----
   IoAllocateIrp(StackSize: number, ChargeQuota = false): Irp | Promise<Irp> { return alloc.IoAllocateIrp(this.m, StackSize, ChargeQuota); }

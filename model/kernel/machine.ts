@@ -71,6 +71,8 @@ export class Machine implements IrpAccessObserver {
   readonly irps = new Map<IrpId, Irp>();
   readonly heldLocks = new Set<KSPIN_LOCK>();
   readonly interruptsByVector = new Map<number, KINTERRUPT[]>();
+  /** Drivers whose DriverUnload has returned: their code is gone, and running any of it is bug check 0xCE. */
+  readonly unloaded = new Set<string>();
   end: RunEnd | null = null;
   private nextIrpId = 1;
   private nextThreadId = 1;
@@ -220,10 +222,21 @@ export class Machine implements IrpAccessObserver {
       this.detach(cpu);
       this.handBack();
     });
+    // A driver's thread woken after its driver unloaded would return into code that is gone.
+    if (this.unloaded.size > 0) this.checkLoaded(thread.ctx.routines[thread.ctx.routines.length - 1]?.driver ?? null, 'a thread resumed');
     // Whatever woke it — its wait satisfied, a kernel APC, the end of a preemption — the thread
     // first runs what became due on its new processor (a completion APC queued meanwhile, say).
     const now = this.cpu();
     if (this.hasDeliverable(now)) await this.deliver(now);
+  }
+
+  /**
+   * Code of `driver` is about to run (`what`): after its DriverUnload returned, that is bug check
+   * 0xCE DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS — the driver left a thread, a DPC, a
+   * completion routine or an interrupt that outlived it (windows-semantics.md, bug checks to emit).
+   */
+  checkLoaded(driver: string | null, what: string): void {
+    if (driver !== null && this.unloaded.has(driver)) this.bugcheck('DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS', { driver, what });
   }
 
   /** Queues a kernel APC to a thread; a blocked thread is woken to run it (its wait then resumes). */

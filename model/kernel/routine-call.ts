@@ -29,6 +29,7 @@ export async function callRoutine<R>(
   /** Applies what the result changes before RoutineReturned is emitted (the trace shows state after each event). */
   onResult?: (status: number | null) => void,
 ): Promise<R> {
+  if (m.unloaded.size > 0) m.checkLoaded(driver, `${routine} (${kind}) was called`);
   const ctx = m.cpu().ctx;
   const frame: RoutineFrame = { activation: m.em.count as Seq, routine, driver, kind, entryIrql: ctx.irql };
   ctx.routines.push(frame);

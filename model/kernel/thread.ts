@@ -28,6 +28,8 @@ export class Thread {
   deviceToVerify: string | null = null;
   /** The driver whose PsCreateSystemThread created it; null for the system's own threads (boot, requesters). */
   driver: string | null = null;
+  /** A system thread (the System thread, a driver's own); false for the requesters, which are user threads. */
+  system = false;
   constructor(readonly id: ThreadId, readonly name: string, readonly body: () => Promise<void>) {
     this.object = new KTHREAD(`Thread${id}`);
   }

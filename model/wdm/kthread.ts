@@ -10,7 +10,8 @@ export type PKSTART_ROUTINE = (StartContext: unknown) => Promise<void> | void;
  * thread terminates, so a DriverUnload routine can wait for its worker thread to exit.
  */
 export class KTHREAD {
-  readonly Type = 'NotificationEvent' as const;
+  /** Not an event type: a thread object is not a KEVENT (KeSetEvent does not take one). Signaled, it stays signaled. */
+  readonly Type = 'ThreadObject' as const;
   SignalState = 0;
   /** @internal threads blocked on it, in wait order */
   readonly waiters: Thread[] = [];

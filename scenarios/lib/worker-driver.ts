@@ -70,7 +70,9 @@ export function workerDriver(k: Kernel, overrides: WorkerDriverOverrides = {}): 
     const done = k.KEVENT(`Worker.Irp${Irp.id}.Done`);
     k.KeInitializeEvent(done, 'NotificationEvent', false);
     const iosb = { Status: STATUS_SUCCESS, Information: 0 };
-    const own = await k.IoBuildSynchronousFsdRequest(stack.MajorFunction, Lower, null, stack.Parameters.Read.Length, stack.Parameters.Read.ByteOffset, done, iosb);
+    // The original's data buffer: its MDL (direct I/O) or system buffer (buffered I/O).
+    const buffer = Irp.MdlAddress ?? Irp.AssociatedIrp.SystemBuffer;
+    const own = await k.IoBuildSynchronousFsdRequest(stack.MajorFunction, Lower, buffer, stack.Parameters.Read.Length, stack.Parameters.Read.ByteOffset, done, iosb);
     if (own === null) {
       Irp.IoStatus.Status = STATUS_INSUFFICIENT_RESOURCES;
       Irp.IoStatus.Information = 0;
@@ -96,7 +98,11 @@ export function workerDriver(k: Kernel, overrides: WorkerDriverOverrides = {}): 
     extension.Lower = lower;
     DeviceObject.Flags |= lower.Flags & (DO_DIRECT_IO | DO_BUFFERED_IO);
     const thread = await k.PsCreateSystemThread(WorkerThread, DeviceObject);
-    if (thread.status !== STATUS_SUCCESS) return thread.status;
+    if (thread.status !== STATUS_SUCCESS) {
+      k.IoDetachDevice(lower);
+      k.IoDeleteDevice(DeviceObject);
+      return thread.status;
+    }
     extension.Thread = thread.Thread;
     DeviceObject.Flags &= ~DO_DEVICE_INITIALIZING;
     return STATUS_SUCCESS;
@@ -104,12 +110,15 @@ export function workerDriver(k: Kernel, overrides: WorkerDriverOverrides = {}): 
 
   async function WorkerUnload(DriverObject: DriverObject): Promise<void> {
     if (overrides.WorkerUnload) return overrides.WorkerUnload(k, DriverObject);
-    for (let device = DriverObject.DeviceObject as DeviceObject<WorkerExtension> | null; device !== null; device = device.NextDevice as DeviceObject<WorkerExtension> | null) {
+    // The model has no PnP removal: as a non-PnP driver's unload must, stop the thread, then
+    // detach and delete each device.
+    for (let device = DriverObject.DeviceObject as DeviceObject<WorkerExtension> | null; device !== null; device = DriverObject.DeviceObject as DeviceObject<WorkerExtension> | null) {
       const ext = device.DeviceExtension;
       ext.Stopping = true;
       await k.KeSetEvent(ext.Work, IO_NO_INCREMENT, false);
       if (ext.Thread !== null) await k.KeWaitForSingleObject(ext.Thread, 'Executive', 'KernelMode', false, null);
       k.IoDetachDevice(ext.Lower);
+      k.IoDeleteDevice(device);
     }
   }
 

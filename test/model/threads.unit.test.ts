@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  DISPATCH_LEVEL, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_SUCCESS, STATUS_TIMEOUT,
+  BOOT_SYSTEM_TIME, DISPATCH_LEVEL, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, KTHREAD, STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_SUCCESS, STATUS_TIMEOUT,
   type DriverDefinition, type IO_STATUS_BLOCK, type Irp, type KDPC, type KEVENT, type Kernel, type NtStatus, type PDRIVER_UNLOAD,
 } from '../../model/index.js';
 import { findBuiltin } from '../../scenarios/index.js';
@@ -67,6 +67,22 @@ describe('KeWaitForSingleObject', () => {
     const ended = firstOf(r.events, 'WaitEnded', objectIs('Never'));
     expect(ended.result).toBe(STATUS_TIMEOUT);
     expect(ended.timeNs - started.timeNs).toBeGreaterThanOrEqual(1_000_000 - 1000);
+  });
+
+  it('a positive timeout is an absolute system time: one already past polls, one 1 ms after boot time... waits until then (ddi:nf-wdm-kewaitforsingleobject "A positive value specifies an absolute time, relative to January 1, 1601")', async () => {
+    const results: number[] = [];
+    const r = await runDispatch(async (k, _d, irp) => {
+      const e = k.KEVENT('Never');
+      k.KeInitializeEvent(e, 'NotificationEvent', false);
+      results.push(await k.KeWaitForSingleObject(e, 'Executive', 'KernelMode', false, 10_000)); // 1 ms after 1601: long past
+      results.push(await k.KeWaitForSingleObject(e, 'Executive', 'KernelMode', false, BOOT_SYSTEM_TIME + 20_000)); // 2 ms after boot
+      return finish(k, irp);
+    });
+    expect(r.summary.endReason).toBe('completed');
+    expect(results).toEqual([STATUS_TIMEOUT, STATUS_TIMEOUT]);
+    const waits = ofKind(r.events, 'WaitStarted', objectIs('Never'));
+    expect(waits).toHaveLength(1);
+    expect(firstOf(r.events, 'WaitEnded', objectIs('Never')).timeNs).toBeGreaterThanOrEqual(2_000_000);
   });
 
   it('a signalled SynchronizationEvent satisfies one wait and resets; a NotificationEvent stays signalled (ddi:nf-wdm-keinitializeevent)', async () => {
@@ -235,6 +251,46 @@ describe('PsCreateSystemThread, PsTerminateSystemThread and DriverUnload', () =>
     expect(r.summary.endReason).toBe('stalled');
     expect(unloaded).toBe(1);
     expect(ofKind(r.events, 'RoutineReturned', (e) => e.api === 'SystemThread')).toHaveLength(0);
+  });
+
+  it('code of a driver that runs after its DriverUnload returned is bug check 0xCE: a thread told to stop but not waited for (windows-semantics.md bug checks; k:releasing-driver-allocated-resources "the thread itself can call PsTerminateSystemThread before the driver is unloaded")', async () => {
+    const scenario = testScenario({
+      stack: ['t'],
+      drivers: (k) => {
+        const stop = k.KEVENT('Stop');
+        k.KeInitializeEvent(stop, 'NotificationEvent', false);
+        async function Lingering(): Promise<void> {
+          await k.KeWaitForSingleObject(stop, 'Executive', 'KernelMode', false, null);
+        }
+        return [withUnload(k, {
+          dispatch: allMajors(async (_d, irp) => finish(k, irp)),
+          async addDevice() { await k.PsCreateSystemThread(Lingering, null); },
+        }, async function TellOnlyUnload() { await k.KeSetEvent(stop, 0, false); })];
+      },
+    });
+    const r = await runScenario(scenario, { cpus: 1 });
+    expect(r.summary.endReason).toBe('bugcheck');
+    expect(r.summary.bugcheck?.name).toBe('DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS');
+    expect(r.summary.bugcheck?.code).toBe(0xce);
+    const unloaded = firstOf(r.events, 'RoutineReturned', (e) => e.api === 'Unload');
+    expect(firstOf(r.events, 'Bugcheck').seq).toBeGreaterThan(unloaded.seq);
+  });
+
+  it('a driver must not terminate threads the system or other drivers created: PsTerminateSystemThread in the System thread (DriverUnload) ends the run with an error saying so (ddi:nf-wdm-psterminatesystemthread)', async () => {
+    const scenario = testScenario({
+      stack: ['t'],
+      drivers: (k) => [withUnload(k, { dispatch: allMajors(async (_d, irp) => finish(k, irp)) }, () => { k.PsTerminateSystemThread(STATUS_SUCCESS); })],
+    });
+    const r = await runScenario(scenario, { cpus: 1 });
+    expect(r.summary.endReason).toBe('error');
+    expect(r.summary.error).toMatch(/PsTerminateSystemThread called by t in the System thread: a driver must not terminate threads that the system or other drivers created/);
+  });
+
+  it('a thread object is not an event: KeSetEvent does not take one (types), and KeWaitForSingleObject does (ddi:nf-wdm-pscreatesystemthread)', () => {
+    const thread = new KTHREAD('T');
+    // @ts-expect-error a KTHREAD is not a KEVENT
+    const asEvent: KEVENT = thread;
+    expect(asEvent.Type).toBe('ThreadObject');
   });
 
   it('PsTerminateSystemThread ends the thread at once, from its StartRoutine; from a thread PsCreateSystemThread did not create it returns STATUS_INVALID_PARAMETER (ddi:nf-wdm-psterminatesystemthread; ROS:ps/kill.c#PsTerminateSystemThread)', async () => {

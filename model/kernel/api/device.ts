@@ -45,3 +45,19 @@ export function IoDetachDevice(TargetDevice: DeviceObject): void {
   if (above !== null) above.attachedTo = null;
   TargetDevice.AttachedDevice = null;
 }
+
+/**
+ * IoDeleteDevice(DeviceObject): takes the device off its driver's list of devices
+ * (DriverObject->DeviceObject, NextDevice). A driver detaches it first (IoDetachDevice on the
+ * device it attached to), in its remove or unload path.
+ */
+export function IoDeleteDevice(DeviceObject: DeviceObject): void {
+  const driver = DeviceObject.DriverObject;
+  if (driver.DeviceObject === DeviceObject) driver.DeviceObject = DeviceObject.NextDevice;
+  else {
+    let d = driver.DeviceObject;
+    while (d !== null && d.NextDevice !== DeviceObject) d = d.NextDevice;
+    if (d !== null) d.NextDevice = DeviceObject.NextDevice;
+  }
+  DeviceObject.NextDevice = null;
+}

@@ -34,21 +34,30 @@ export function PsCreateSystemThread(m: Machine, StartRoutine: PKSTART_ROUTINE, 
     });
   });
   thread.driver = creator.driver;
+  thread.system = true;
   return afterPoint(m.point(m.cost('threadCreate')), { status: STATUS_SUCCESS, Thread: thread.object });
 }
 
 /**
  * PsTerminateSystemThread(ExitStatus): ends the calling system thread; it does not return
- * (ddi:nf-wdm-psterminatesystemthread). Called by a thread that PsCreateSystemThread did not
- * create, it returns STATUS_INVALID_PARAMETER, as ReactOS's does.
+ * (ddi:nf-wdm-psterminatesystemthread). In a thread that is not a system thread (a requester: a
+ * user thread) it returns STATUS_INVALID_PARAMETER, as ReactOS's does (ROS:kill.c#PsTerminateSystemThread).
+ * "The driver must not terminate any threads that the system or other drivers created": called in
+ * the System thread (DriverEntry, AddDevice, DriverUnload) or in another driver's thread, the run
+ * ends with an error saying so. The model ends a thread only from its own StartRoutine (not from a
+ * routine nested in it), and says so too.
  */
 export function PsTerminateSystemThread(m: Machine, _ExitStatus: NtStatus): NtStatus {
   const cpu = m.enter('PsTerminateSystemThread');
   const thread = cpu.ctx.thread;
-  if (thread === null || thread.driver === null) return STATUS_INVALID_PARAMETER;
+  if (thread === null || !thread.system) return STATUS_INVALID_PARAMETER;
   const inner = cpu.ctx.routines[cpu.ctx.routines.length - 1];
+  const caller = inner?.driver ?? null;
+  if (thread.driver === null || thread.driver !== caller) {
+    throw new ScenarioError(`PsTerminateSystemThread called by ${caller ?? 'no driver'} in ${thread.driver === null ? 'the System thread' : `a thread of driver ${thread.driver}`}: a driver must not terminate threads that the system or other drivers created`);
+  }
   if (inner?.kind !== 'SystemThread') {
-    throw new ScenarioError(`PsTerminateSystemThread was called from ${inner?.routine ?? 'no routine'}, not from the thread's StartRoutine: return to it first`);
+    throw new ScenarioError(`PsTerminateSystemThread was called from ${inner?.routine ?? 'no routine'}, nested in the thread's StartRoutine: the model ends a thread only from its StartRoutine itself`);
   }
   throw new SystemThreadTerminated();
 }

@@ -46,9 +46,17 @@ export function KeReadStateEvent(Event: KEVENT): number {
 }
 
 /**
+ * The system time (100 ns units since January 1, 1601, as KeQuerySystemTime gives it) when the
+ * simulated machine boots: 2026-01-01T00:00:00Z. A positive KeWaitForSingleObject timeout is an
+ * absolute system time; the simulated clock counts from this one.
+ */
+export const BOOT_SYSTEM_TIME = (Date.UTC(2026, 0, 1) / 1000 + 11_644_473_600) * 10_000_000;
+
+/**
  * KeWaitForSingleObject(Object, WaitReason, WaitMode, Alertable, Timeout) on an event or a thread
- * (signaled when it terminates). Timeout is null for
- * no limit, 0 to poll, or a negative relative time in 100 ns units. A wait that must block at
+ * (signaled when it terminates). Timeout is null for no limit, 0 to poll, negative for a time
+ * relative to now and positive for an absolute system time (BOOT_SYSTEM_TIME at boot), both in
+ * 100 ns units (ddi:nf-wdm-kewaitforsingleobject); a time already past polls. A wait that must block at
  * DISPATCH_LEVEL or above stops the machine (ATTEMPTED_SWITCH_FROM_DPC inside a DPC,
  * IRQL_NOT_LESS_OR_EQUAL elsewhere). Only the waiting thread blocks; the machine runs on.
  */
@@ -60,7 +68,9 @@ export async function KeWaitForSingleObject(m: Machine, Object: DispatcherObject
     if (Object.Type === 'SynchronizationEvent') Object.SignalState = 0;
     return STATUS_SUCCESS;
   }
-  if (Timeout === 0) return STATUS_TIMEOUT;
+  const now = m.cpu().clock;
+  const deadline = Timeout === null ? null : Timeout < 0 ? now - Timeout * 100 : (Timeout - BOOT_SYSTEM_TIME) * 100;
+  if (deadline !== null && deadline <= now) return STATUS_TIMEOUT;
   const ctx = m.cpu().ctx;
   if (ctx.irql >= DISPATCH_LEVEL || ctx.thread === null) {
     const inDpc = ctx.routines.some((r) => r.kind === 'Dpc');
@@ -70,9 +80,8 @@ export async function KeWaitForSingleObject(m: Machine, Object: DispatcherObject
   thread.waitingOn = Object;
   Object.waiters.push(thread);
   let timedOut = false;
-  if (Timeout !== null) {
-    const at = m.cpu().clock + Math.abs(Timeout) * 100;
-    m.schedule(at, () => {
+  if (deadline !== null) {
+    m.schedule(deadline, () => {
       if (thread.waitingOn !== Object) return;
       Object.waiters.splice(Object.waiters.indexOf(thread), 1);
       thread.waitingOn = null;
