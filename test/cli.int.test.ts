@@ -44,6 +44,7 @@ export default defineScenario({
     DriverEntry(DriverObject: DriverObject): NtStatus {
       DriverObject.MajorFunction[IRP_MJ_READ] = async (_DeviceObject: DeviceObject, Irp: Irp): Promise<NtStatus> => {
         if (process.env.SCENARIO_THROWS) throw new Error('bug in the driver');
+        if (process.env.SCENARIO_HANGS) await new Promise(() => {});
         Irp.IoStatus.Status = STATUS_SUCCESS;
         Irp.IoStatus.Information = 0;
         await k.IoCompleteRequest(Irp, 0);
@@ -140,6 +141,17 @@ describe('irptrace run', () => {
     const report = JSON.parse(stdout) as { endReason: string; error: string };
     expect(report.endReason).toBe('error');
     expect(report.error).toContain('bug in the driver');
+  });
+
+  it('a routine awaiting a promise that never settles ends the run with an error naming it, and the trace is kept (Node would otherwise exit silently, code 13)', async () => {
+    const out = join(dir, 'hangs');
+    const { code, stdout, stderr } = await irptrace(['run', './user-scenario.ts', '--out', out, '--json'], { cwd: dir, env: { SCENARIO_HANGS: '1' } });
+    expect(code, stderr).toBe(1);
+    const report = JSON.parse(stdout) as { endReason: string; error: string; events: number };
+    expect(report.endReason).toBe('error');
+    expect(report.error).toMatch(/awaits a promise that never settles.*\(in DispatchRead|awaits a promise that never settles/);
+    const info = await irptrace(['info', `${out}.sqlite`, '--json'], { cwd: dir });
+    expect(JSON.parse(info.stdout)).toMatchObject({ events: report.events, end: { endReason: 'error' } });
   });
 });
 

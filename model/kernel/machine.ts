@@ -335,6 +335,19 @@ export class Machine implements IrpAccessObserver {
 
   /** Runs until nothing is left to do, the run fails, or it is stopped. */
   async run(): Promise<RunEnd> {
+    // Node's event loop empties while the run waits only when driver code awaits a promise that
+    // nothing will settle: without this, Node would exit at once (code 13), silently, losing the
+    // trace. The run ends with an error naming the routine instead.
+    const stuck = (): void => this.fail(new ScenarioError('driver code awaits a promise that never settles: a routine may await only kernel calls (k.…) and its own async functions that make them'));
+    process.on('beforeExit', stuck);
+    try {
+      return await this.loop();
+    } finally {
+      process.off('beforeExit', stuck);
+    }
+  }
+
+  private async loop(): Promise<RunEnd> {
     let turns = 0;
     while (this.end === null) {
       // Let Node's event loop run now and then (signal handlers, a recorder's timers); what the
