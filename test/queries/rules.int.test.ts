@@ -509,6 +509,36 @@ describe('each rule fires on exactly the planted events of a scenario built to b
     });
   }
 
+  it('IrqlNotRestoredOnReturn also covers a system thread\'s start routine and DriverUnload (both called at PASSIVE_LEVEL)', async () => {
+    const scenario = testScenario({
+      stack: ['t'],
+      drivers: (k) => {
+        const base = testDriver(k, 't', {
+          dispatch: { [IRP_MJ_READ]: async (_d: TestDevice, Irp: Irp) => finish(k, Irp) },
+          async addDevice() {
+            await k.PsCreateSystemThread(async function RaisingThread() { await k.KeRaiseIrql(APC_LEVEL); }, null);
+          },
+        });
+        return [{
+          name: 't',
+          async DriverEntry(DriverObject, RegistryPath) {
+            const status = await base.DriverEntry(DriverObject, RegistryPath);
+            DriverObject.DriverUnload = async function RaisingUnload() { await k.KeRaiseIrql(APC_LEVEL); };
+            return status;
+          },
+        }];
+      },
+    });
+    const t = await traceOf(scenario, {});
+    try {
+      const planted = t.seqs(ev("kind = 'RoutineReturned' AND routine IN ('RaisingThread', 'RaisingUnload')"));
+      expect(planted).toHaveLength(2);
+      expect(t.fired('IrqlNotRestoredOnReturn')).toEqual(planted);
+    } finally {
+      t.close();
+    }
+  });
+
   it('every rule of the pack has a test (here, or a built-in scenario that plants it)', () => {
     const planted = new Set(BUILTIN_SCENARIOS.flatMap((s) => s.plants ?? []));
     const untested = loadRules().map((r) => r.id).filter((id) => !(id in CASES) && !planted.has(id));
