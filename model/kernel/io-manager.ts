@@ -89,6 +89,9 @@ export async function loadDrivers(m: Machine, definitions: readonly DriverDefini
  * DriverUnload nothing happens: the run is what it was before unloading was modelled.
  */
 export async function unloadDrivers(m: Machine, drivers: readonly DriverObject[], requesters: readonly Thread[]): Promise<void> {
+  for (const d of drivers) {
+    if (d.DriverUnload !== null && typeof d.DriverUnload !== 'function') throw new ScenarioError(`driver ${d.DriverName} set DriverUnload to a ${typeof d.DriverUnload}, not a function`);
+  }
   const unloading = drivers.filter((d) => d.DriverUnload !== null).reverse();
   if (unloading.length === 0) return;
   const system = m.cpu().thread!;

@@ -286,6 +286,28 @@ describe('PsCreateSystemThread, PsTerminateSystemThread and DriverUnload', () =>
     expect(r.summary.error).toMatch(/PsTerminateSystemThread called by t in the System thread: a driver must not terminate threads that the system or other drivers created/);
   });
 
+  it('PsCreateSystemThread at DISPATCH_LEVEL bug-checks; a StartRoutine that is not a function, or KeSetEvent on a thread object, ends the run with an error saying so (ddi:nf-wdm-pscreatesystemthread "IRQL PASSIVE_LEVEL")', async () => {
+    const raised = await runDispatch(async (k, _d, irp) => {
+      const old = await k.KeRaiseIrql(DISPATCH_LEVEL);
+      await k.PsCreateSystemThread(async function Never() {}, null);
+      await k.KeLowerIrql(old);
+      return finish(k, irp);
+    });
+    expect(raised.summary.bugcheck?.name).toBe('IRQL_NOT_LESS_OR_EQUAL');
+    expect(JSON.parse(firstOf(raised.events, 'Bugcheck').detail!)).toMatchObject({ api: 'PsCreateSystemThread', irql: DISPATCH_LEVEL });
+    const notFunction = await runDispatch(async (k, _d, irp) => {
+      await k.PsCreateSystemThread(42 as never, null);
+      return finish(k, irp);
+    });
+    expect(notFunction.summary.error).toMatch(/StartRoutine must be a function \(got number\)/);
+    const setThread = await runDispatch(async (k, _d, irp) => {
+      const { Thread } = await k.PsCreateSystemThread(async function Short() {}, null);
+      await k.KeSetEvent(Thread as never, 0, false);
+      return finish(k, irp);
+    });
+    expect(setThread.summary.error).toMatch(/KeSetEvent takes an event \(KEVENT\), not KTHREAD/);
+  });
+
   it('a thread object is not an event: KeSetEvent does not take one (types), and KeWaitForSingleObject does (ddi:nf-wdm-pscreatesystemthread)', () => {
     const thread = new KTHREAD('T');
     // @ts-expect-error a KTHREAD is not a KEVENT

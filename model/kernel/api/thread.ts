@@ -1,4 +1,5 @@
 import type { NtStatus } from '../../brands.js';
+import { DISPATCH_LEVEL } from '../../constants/irql.js';
 import { STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../../constants/ntstatus.js';
 import type { KTHREAD, PKSTART_ROUTINE } from '../../wdm/kthread.js';
 import { ScenarioError } from '../errors.js';
@@ -23,6 +24,10 @@ export function PsCreateSystemThread(m: Machine, StartRoutine: PKSTART_ROUTINE, 
   const cpu = m.enter('PsCreateSystemThread');
   const creator = cpu.ctx.routines[cpu.ctx.routines.length - 1];
   if (creator === undefined) throw new ScenarioError('PsCreateSystemThread is for driver code: call it from a driver routine');
+  if (typeof StartRoutine !== 'function') throw new ScenarioError(`PsCreateSystemThread: StartRoutine must be a function (got ${typeof StartRoutine})`);
+  // "IRQL PASSIVE_LEVEL" (ddi:nf-wdm-pscreatesystemthread): creating the thread object allocates and
+  // waits, which the machine cannot do at DISPATCH_LEVEL or above.
+  if (cpu.ctx.irql >= DISPATCH_LEVEL) m.bugcheck('IRQL_NOT_LESS_OR_EQUAL', { api: 'PsCreateSystemThread', irql: cpu.ctx.irql, cpu: cpu.id });
   const routine = routineName(StartRoutine);
   const thread = m.spawnThread(`${creator.driver}.${routine}`, async () => {
     await callRoutine(m, 'SystemThread', routine, creator.driver, null, null, null, async () => {
@@ -56,6 +61,9 @@ export function PsTerminateSystemThread(m: Machine, _ExitStatus: NtStatus): NtSt
   if (thread.driver === null || thread.driver !== caller) {
     throw new ScenarioError(`PsTerminateSystemThread called by ${caller ?? 'no driver'} in ${thread.driver === null ? 'the System thread' : `a thread of driver ${thread.driver}`}: a driver must not terminate threads that the system or other drivers created`);
   }
+  // "IRQL PASSIVE_LEVEL" (ddi:nf-wdm-psterminatesystemthread; ROS:kill.c asserts it): a thread
+  // cannot end with the processor raised to DISPATCH_LEVEL or above.
+  if (cpu.ctx.irql >= DISPATCH_LEVEL) m.bugcheck('IRQL_NOT_LESS_OR_EQUAL', { api: 'PsTerminateSystemThread', irql: cpu.ctx.irql, cpu: cpu.id });
   if (inner?.kind !== 'SystemThread') {
     throw new ScenarioError(`PsTerminateSystemThread was called from ${inner?.routine ?? 'no routine'}, nested in the thread's StartRoutine: the model ends a thread only from its StartRoutine itself`);
   }

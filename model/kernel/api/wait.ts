@@ -5,6 +5,7 @@ import { KEVENT, type EVENT_TYPE } from '../../wdm/kevent.js';
 import type { DispatcherObject } from '../../wdm/kthread.js';
 import type { Machine } from '../machine.js';
 import { signalObject } from '../dispatcher.js';
+import { ScenarioError } from '../errors.js';
 import { afterPoint } from './after-point.js';
 
 /** KeInitializeEvent(Event, Type, State). */
@@ -25,6 +26,8 @@ export function signalEvent(m: Machine, event: KEVENT): number {
 /** KeSetEvent(Event, Increment, Wait): returns the previous signal state. */
 export function KeSetEvent(m: Machine, Event: KEVENT, _Increment = 0, _Wait = false): number | Promise<number> {
   m.enter('KeSetEvent');
+  // A JavaScript scenario could pass a thread object, which would then look terminated.
+  if (!(Event instanceof KEVENT)) throw new ScenarioError(`KeSetEvent takes an event (KEVENT), not ${Event === null || typeof Event !== 'object' ? String(Event) : (Event as object).constructor.name}`);
   const previous = signalEvent(m, Event);
   return afterPoint(m.point(m.cost('event')), previous);
 }
