@@ -31,12 +31,33 @@ function describeEnd(r: RunReport): string {
     case 'limit':
       return `limit (stopped at --max-events ${n(r.config.maxEvents)})`;
     case 'stalled':
-      return 'stalled (no work left to run, but threads still waiting)';
+      return `stalled (no work left to run, but threads still waiting${describeWaiting(r.waiting ?? [])})`;
     case 'interrupted':
       return 'interrupted';
     case 'completed':
       return 'completed';
   }
+}
+
+/** `: thread 2 (worker.WorkerThread) in WorkerThread, on disk0.worker.Work; …` */
+export function describeWaiting(waiting: NonNullable<RunReport['waiting']>): string {
+  if (waiting.length === 0) return '';
+  const each = waiting.map((w) => `thread ${w.thread} (${w.name})${w.routine === null ? '' : ` in ${w.routine}`}${w.object === null ? '' : `, on ${w.object}`}`);
+  return `: ${each.join('; ')}`;
+}
+
+/** What the SessionEnded detail says about how the run ended: the error, the bug check, who a stalled run left waiting. */
+export function whyEnded(reason: string, detail: string | null): string {
+  let parsed: { error?: unknown; bugcheck?: unknown; waiting?: unknown };
+  try {
+    parsed = detail === null ? {} : (JSON.parse(detail) as typeof parsed);
+  } catch {
+    return '';
+  }
+  if (reason === 'error' && typeof parsed.error === 'string') return `: ${parsed.error}`;
+  if (reason === 'bugcheck' && typeof parsed.bugcheck === 'string') return ` ${parsed.bugcheck}`;
+  if (reason === 'stalled' && Array.isArray(parsed.waiting)) return ` (threads still waiting${describeWaiting(parsed.waiting as Parameters<typeof describeWaiting>[0])})`;
+  return '';
 }
 
 function describeBugcheck(b: NonNullable<RunReport['bugcheck']>): string {

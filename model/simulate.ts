@@ -32,6 +32,8 @@ export interface RunSummary {
   readonly simulatedNs: number;
   readonly error?: string;
   readonly bugcheck?: RunEnd['bugcheck'];
+  /** A stalled run: the threads still waiting, the routine each waits in and the object it waits on (SessionEnded detail.waiting). */
+  readonly waiting?: readonly { readonly thread: number; readonly name: string; readonly routine: string | null; readonly object: string | null }[];
 }
 
 /**
@@ -99,12 +101,15 @@ export class Simulation {
     if (end.error !== undefined) detail.error = end.error;
     if (end.bugcheck !== undefined) detail.bugcheck = end.bugcheck.name;
     if (end.reason === 'stalled' || end.reason === 'completed') detail.liveIrps = m.irps.size;
+    const waiting = end.reason === 'stalled' ? m.waitingThreads() : undefined;
+    if (waiting !== undefined) detail.waiting = waiting;
     m.em.sessionEnded(end.reason, Object.keys(detail).length > 0 ? JSON.stringify(detail) : null);
     this.subject.complete();
     return Object.freeze({
       scenario: scenario.name, config, endReason: end.reason, events: m.em.count, hash: m.em.lastHash, simulatedNs: m.em.lastTime,
       ...(end.error !== undefined ? { error: end.error } : {}),
       ...(end.bugcheck !== undefined ? { bugcheck: end.bugcheck } : {}),
+      ...(waiting !== undefined ? { waiting } : {}),
     });
   }
 }

@@ -242,6 +242,20 @@ describe('recording: run writes SQLite and Arrow traces; info reads them', () =>
     }
   });
 
+  it('run, info and replay say how a run ended: the threads a stalled run left waiting (where, on what), the bug check of a crashed one', async () => {
+    const stalled = join(dir, 'stalled');
+    const run = await irptrace(['run', 'thread-not-terminated', '--out', stalled]);
+    const waiting = 'thread 2 (worker.WorkerThread) in WorkerThread, on disk0.worker.Work';
+    expect(run.stdout).toContain(`stalled (no work left to run, but threads still waiting: ${waiting})`);
+    for (const file of [`${stalled}.sqlite`, `${stalled}.arrow`]) {
+      expect((await irptrace(['info', file])).stdout).toMatch(new RegExp(`^end +stalled \\(threads still waiting: ${waiting.replace(/[().]/g, '\\$&')}\\)$`, 'm'));
+    }
+    expect((await irptrace(['replay', `${stalled}.sqlite`])).stdout).toContain(waiting);
+    const crashed = join(dir, 'crashed');
+    await irptrace(['run', 'double-completion', '--out', crashed]);
+    expect((await irptrace(['info', `${crashed}.arrow`])).stdout).toMatch(/^end +bugcheck MULTIPLE_IRP_COMPLETE_REQUESTS$/m);
+  });
+
   it('--check runs the rule pack: a buggy stack is caught by the rule it plants (exit 1), the demo is clean (exit 0)', async () => {
     const buggy = await irptrace(['run', 'pending-but-success', '--requests', '10', '--out', join(dir, 'buggy'), '--check', '--json']);
     expect(buggy.code).toBe(1);

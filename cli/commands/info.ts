@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { RecorderError } from '../../recorder/errors.js';
 import type { TraceInfo } from '../../recorder/index.js';
 import { UsageError } from '../errors.js';
+import { whyEnded } from '../format.js';
 
 const integer = new Intl.NumberFormat('en-US');
 
@@ -33,7 +34,7 @@ function formatInfo(info: TraceInfo): string {
     ['config', describeConfig(facts.seed, facts.cpus, facts.config)],
     ['versions', `irptrace ${facts.toolVersion}, trace schema ${facts.schemaVersion}`],
     ['recorded', `${facts.startedAt} → ${end?.endedAt ?? '(did not finish)'}`],
-    ['end', end === null ? 'unfinished: the recording was killed (what is in the file is consistent up to its last batch)' : end.endReason],
+    ['end', end === null ? 'unfinished: the recording was killed (what is in the file is consistent up to its last batch)' : `${end.endReason}${whyEnded(end.endReason, info.endDetail)}`],
     ['events', `${integer.format(info.events)}${end !== null && end.eventCount !== info.events ? ` (the run emitted ${integer.format(end.eventCount)})` : ''}${info.truncated ? ', file truncated inside a batch' : ''}`],
     ['final hash', end?.finalHash ?? '(unknown: unfinished)'],
   ];

@@ -1,6 +1,7 @@
-import { openTraceFile, Timeline, verifyTrace, type TimelineOptions } from '../../replayer/index.js';
+import { openTraceFile, Timeline, verifyTrace, type TimelineOptions, type TraceFile } from '../../replayer/index.js';
 import type { ReplayCliOptions } from '../commands/replay.js';
 import { EXIT, UsageError } from '../errors.js';
+import { whyEnded } from '../format.js';
 import { formatEvent } from './format-event.js';
 import { formatState, stateJson } from './format-state.js';
 import { formatVerify } from './format-verify.js';
@@ -62,6 +63,12 @@ function timelineOptions(options: ReplayCliOptions): TimelineOptions {
   };
 }
 
+/** The trace's SessionEnded detail (its last event), when it has one. */
+function endDetail(file: TraceFile): string | null {
+  const last = file.count > 0 ? file.read(file.count - 1, file.count - 1)[0] : undefined;
+  return last?.kind === 'SessionEnded' ? last.detail : null;
+}
+
 /** `replay <trace>` alone: what the trace is, and what to ask of it. */
 function summarise(path: string, json: boolean): void {
   const file = openTraceFile(path);
@@ -76,7 +83,7 @@ function summarise(path: string, json: boolean): void {
       ['trace', `${path} (${file.format})`],
       ['scenario', `${facts.scenario} (seed ${facts.seed}, ${facts.cpus} CPU${facts.cpus === 1 ? '' : 's'})`],
       ['events', count === 0 ? '0' : `${integer.format(count)} (seq 0 to ${count - 1})`],
-      ['end', `${end === null ? 'unfinished recording (no end facts)' : end.endReason}${file.truncatedAt === null ? '' : `; the file ends inside a batch at byte ${integer.format(file.truncatedAt)}, read up to the batch before`}`],
+      ['end', `${end === null ? 'unfinished recording (no end facts)' : `${end.endReason}${whyEnded(end.endReason, endDetail(file))}`}${file.truncatedAt === null ? '' : `; the file ends inside a batch at byte ${integer.format(file.truncatedAt)}, read up to the batch before`}`],
       ['hash', file.fingerprint.lastHash || '-'],
       ['next', `irptrace replay ${path} --at <seq> | --irp <id> | --verify | -i`],
     ];

@@ -387,6 +387,13 @@ export class Machine implements IrpAccessObserver {
     return this.end ?? { reason: this.threadsLeft() ? 'stalled' : 'completed' };
   }
 
+  /** The threads left when the run stalls: who waits, in which routine, on what (null: ready, or a sleep). */
+  waitingThreads(): { thread: number; name: string; routine: string | null; object: string | null }[] {
+    return [...this.threads].filter((t) => t.state !== 'done').map((t) => ({
+      thread: t.id, name: t.name, routine: t.ctx.innermost?.routine ?? null, object: t.waitingOn?.Name ?? null,
+    }));
+  }
+
   private threadsLeft(): boolean {
     for (const t of this.threads) if (t.state !== 'done') return true;
     return false;
