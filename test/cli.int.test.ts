@@ -251,6 +251,10 @@ describe('recording: run writes SQLite and Arrow traces; info reads them', () =>
       expect((await irptrace(['info', file])).stdout).toMatch(new RegExp(`^end +stalled \\(threads still waiting: ${waiting.replace(/[().]/g, '\\$&')}\\)$`, 'm'));
     }
     expect((await irptrace(['replay', `${stalled}.sqlite`])).stdout).toContain(waiting);
+    // The machine at the end shows the thread that waits, off every CPU, in its start routine.
+    const last = (JSON.parse((await irptrace(['info', `${stalled}.sqlite`, '--json'])).stdout) as { events: number }).events - 1;
+    const atEnd = (await irptrace(['replay', `${stalled}.sqlite`, '--at', String(last)])).stdout;
+    expect(atEnd).toMatch(/^threads off the CPUs\n {2}thread 2 {2}PASSIVE_LEVEL\n.*\n {9}routines {6}SystemThread WorkerThread \(worker\) #\d+$/m);
     const crashed = join(dir, 'crashed');
     await irptrace(['run', 'double-completion', '--out', crashed]);
     expect((await irptrace(['info', `${crashed}.arrow`])).stdout).toMatch(/^end +bugcheck MULTIPLE_IRP_COMPLETE_REQUESTS$/m);

@@ -3,7 +3,7 @@ import { formatEvent, formatTime } from './format-event.js';
 
 /**
  * The machine state after an event, for a terminal: the event, then per CPU (IRQL, thread, raise
- * frames, routine stack), live IRPs (id, how allocated, CurrentLocation/StackCount, phase, device,
+ * frames, routine stack), the threads off every CPU with a routine under way, live IRPs (id, how allocated, CurrentLocation/StackCount, phase, device,
  * pending bits, completion routines, master and IrpCount, cancel routine), then DPC queues and
  * held spin locks.
  */
@@ -11,6 +11,17 @@ export function formatState(state: MachineState, event: TraceEvent): string {
   const out: string[] = [`at         ${formatEvent(event)}`, `time       ${formatTime(state.timeNs)}${state.ended !== null ? `  (session ended: ${state.ended})` : ''}`, ''];
   out.push('CPUs');
   for (const cpu of state.cpus) out.push(...formatCpuLines(cpu));
+  // Threads off every processor (waiting, ready, sleeping) with a routine under way in them.
+  const parked = [...state.parked]
+    .filter(([key, c]) => key.startsWith('thread:') && (c.routines.length > 0 || c.frames.length > 0 || c.irql !== 0))
+    .sort(([a], [b]) => Number(a.slice(7)) - Number(b.slice(7)));
+  if (parked.length > 0) {
+    out.push('', 'threads off the CPUs');
+    for (const [key, c] of parked) {
+      out.push(`  thread ${key.slice(7)}  ${irqlName(c.irql)}`);
+      out.push(...contextLines(c.frames, c.routines));
+    }
+  }
   out.push('', `IRPs (${state.irps.size} live)`);
   const irps = [...state.irps.values()].sort((a, b) => a.id - b.id);
   if (irps.length === 0) out.push('  none');
@@ -26,13 +37,16 @@ export function formatState(state: MachineState, event: TraceEvent): string {
 
 /** One processor: IRQL, thread, raise frames (innermost last), routine stack (innermost last), DPC queue. */
 export function formatCpuLines(cpu: CpuState, withQueue = false): string[] {
-  const lines = [`  cpu ${cpu.id}  ${irqlName(cpu.irql)}  ${cpu.thread === null ? 'arbitrary context (no thread)' : `thread ${cpu.thread}`}`];
-  const frames = cpu.frames.map((f) => `${f.api}${f.lock !== null ? `(${f.lock})` : ''} ${irqlName(f.savedOld)} → ${irqlName(f.raisedTo)}`);
-  lines.push(`         raise frames  ${frames.length === 0 ? '-' : frames.join(' | ')}`);
-  const routines = cpu.routines.map((r) => `${r.kind} ${r.routine} (${r.driver}) #${r.activation}`);
-  lines.push(`         routines      ${routines.length === 0 ? '-' : routines.join(' > ')}`);
+  const lines = [`  cpu ${cpu.id}  ${irqlName(cpu.irql)}  ${cpu.thread === null ? 'arbitrary context (no thread)' : `thread ${cpu.thread}`}`, ...contextLines(cpu.frames, cpu.routines)];
   if (withQueue) lines.push(`         DPC queue     ${cpu.dpcQueue.length === 0 ? '-' : cpu.dpcQueue.join(', ')}`);
   return lines;
+}
+
+/** A context's raise frames and routine stack (innermost last). */
+function contextLines(frames: CpuState['frames'], routines: CpuState['routines']): string[] {
+  const f = frames.map((x) => `${x.api}${x.lock !== null ? `(${x.lock})` : ''} ${irqlName(x.savedOld)} → ${irqlName(x.raisedTo)}`);
+  const r = routines.map((x) => `${x.kind} ${x.routine} (${x.driver}) #${x.activation}`);
+  return [`         raise frames  ${f.length === 0 ? '-' : f.join(' | ')}`, `         routines      ${r.length === 0 ? '-' : r.join(' > ')}`];
 }
 
 function formatIrpLines(irp: IrpState): string[] {
