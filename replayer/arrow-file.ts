@@ -106,8 +106,11 @@ export class ArrowTraceFile implements TraceFile {
       // after the schema: the recorder renames the file into place with its schema whole.
       const whole = (needed: number): boolean => {
         if (needed <= size) return true;
-        if (schema === null) throw new TraceTruncatedError(path, pos);
-        truncatedAt = pos;
+        // No whole schema: a stream cut inside it (it starts with a continuation marker), or no
+        // Arrow stream at all (an Arrow *file*, 'ARROW1…', or anything else).
+        if (schema === null) throw head.readInt32LE(0) === CONTINUATION ? new TraceTruncatedError(path, pos) : new TraceFormatError(path, 'not an Arrow IPC stream');
+        // After the trailer batch only the end-of-stream marker is left: nothing is missing.
+        if (end === null) truncatedAt = pos;
         return false;
       };
       if (!whole(pos + 4)) break;

@@ -31,8 +31,8 @@ export interface TraceFile {
   /** Events in the file. */
   readonly count: number;
   /**
-   * Where the file ends inside a record batch (an Arrow recording killed mid-write), read up to
-   * the batch before; null when it ends whole.
+   * Where the message starts that the file ends inside of (an Arrow recording killed mid-write):
+   * the file is read up to the message before; null when it ends whole.
    */
   readonly truncatedAt: number | null;
   readonly fingerprint: TraceFingerprint;

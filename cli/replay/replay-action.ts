@@ -83,7 +83,7 @@ function summarise(path: string, json: boolean): void {
       ['trace', `${path} (${file.format})`],
       ['scenario', `${facts.scenario} (seed ${facts.seed}, ${facts.cpus} CPU${facts.cpus === 1 ? '' : 's'})`],
       ['events', count === 0 ? '0' : `${integer.format(count)} (seq 0 to ${count - 1})`],
-      ['end', `${end === null ? 'unfinished recording (no end facts)' : `${end.endReason}${whyEnded(end.endReason, endDetail(file))}`}${file.truncatedAt === null ? '' : `; the file ends inside a batch at byte ${integer.format(file.truncatedAt)}, read up to the batch before`}`],
+      ['end', `${end === null ? 'unfinished recording (no end facts)' : `${end.endReason}${whyEnded(end.endReason, endDetail(file))}`}${file.truncatedAt === null ? '' : `; the file is cut short inside its last message (which starts at byte ${integer.format(file.truncatedAt)}): read up to the batch before`}`],
       ['hash', file.fingerprint.lastHash || '-'],
       ['next', `irptrace replay ${path} --at <seq> | --irp <id> | --verify | -i`],
     ];

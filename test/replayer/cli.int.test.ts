@@ -201,6 +201,6 @@ describe('bad input', () => {
     writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
     const summary = await irptrace(['replay', cut]);
     expect(summary.code, summary.stderr).toBe(0);
-    expect(summary.stdout).toMatch(/^end +unfinished recording \(no end facts\); the file ends inside a batch at byte [\d,]+, read up to the batch before$/m);
+    expect(summary.stdout).toMatch(/^end +unfinished recording \(no end facts\); the file is cut short inside its last message \(which starts at byte [\d,]+\): read up to the batch before$/m);
   });
 });

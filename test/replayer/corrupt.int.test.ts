@@ -155,6 +155,26 @@ describe('a corrupted Arrow trace', () => {
     }
   });
 
+  it('cut inside its end-of-stream marker, after the trailer batch, is whole: nothing is missing', () => {
+    const bytes = readFileSync(demo.result.paths.arrow!);
+    const path = join(tmp.dir, 'cut-eos.arrow');
+    writeFileSync(path, bytes.subarray(0, bytes.length - 1));
+    const file = openTraceFile(path);
+    try {
+      expect(file.truncatedAt).toBeNull();
+      expect(file.end).not.toBeNull();
+      expect(file.count).toBe(demo.emitted.length);
+    } finally {
+      file.close();
+    }
+  });
+
+  it('an Arrow IPC *file* or other bytes that do not start a stream are not an Arrow IPC stream (as info says), not "truncated"', () => {
+    const path = join(tmp.dir, 'arrow-file.arrow');
+    writeFileSync(path, Buffer.concat([Buffer.from('ARROW1\0\0'), Buffer.alloc(64, 7)]));
+    expect(() => openTraceFile(path)).toThrow(/not an Arrow IPC stream/);
+  });
+
   it('cut inside its schema is refused', () => {
     const path = join(tmp.dir, 'cut-schema.arrow');
     writeFileSync(path, readFileSync(demo.result.paths.arrow!).subarray(0, 40));
