@@ -22,7 +22,7 @@ export interface VerifyResult {
   readonly run: RecordedRun;
   /** Events compared and found equal. */
   readonly events: number;
-  /** The recording's last hash. */
+  /** The hash of the last event compared and found equal ('' if none): the recording's last hash when all of it was compared. */
   readonly hash: string;
   /** null: identical. */
   readonly divergence: Divergence | null;
@@ -63,6 +63,7 @@ export async function verifyTrace(source: string | TraceFile, options: VerifyOpt
     let compared = 0;
     let divergence: Divergence | null = null;
     let interrupted = false;
+    let lastHash = '';
     const subscription = sim.events$.subscribe((replayed) => {
       if (divergence !== null) return;
       // An unfinished recording is compared as far as it goes, an interrupted one up to the
@@ -83,6 +84,7 @@ export async function verifyTrace(source: string | TraceFile, options: VerifyOpt
         return;
       }
       compared++;
+      lastHash = replayed.hash;
       next = recorded.next();
     });
     try {
@@ -93,7 +95,7 @@ export async function verifyTrace(source: string | TraceFile, options: VerifyOpt
     if (divergence === null && next.done !== true) {
       divergence = { seq: next.value.seq, recorded: next.value, replayed: null, fields: EVENT_FIELDS };
     }
-    return { path: file.path, run, events: compared, hash: file.fingerprint.lastHash, divergence, unfinished: file.end === null, interrupted };
+    return { path: file.path, run, events: compared, hash: lastHash, divergence, unfinished: file.end === null, interrupted };
   } finally {
     if (typeof source === 'string') file.close();
   }
