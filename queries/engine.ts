@@ -86,6 +86,10 @@ export class TraceQuery {
     try {
       stmt = this.db.prepare(sql);
     } catch (error) {
+      // better-sqlite3's own wording for these is about its API ("the supplied SQL string").
+      const message = error instanceof Error ? error.message : '';
+      if (message.includes('contains no statements')) throw new QueryError('no SQL statement given', sql, null, { cause: error });
+      if (message.includes('more than one statement')) throw new QueryError('one statement at a time: this SQL holds more than one (split it at the ";")', sql, null, { cause: error });
       throw sqliteError(error, sql);
     }
     if (!stmt.readonly) throw new QueryError('refused: this statement would write; a trace is opened read-only', sql, firstTokenAt(sql));

@@ -67,6 +67,12 @@ describe('read-only', () => {
     expect(error.message).toMatch(/refused|readonly|read-only/i);
   });
 
+  it('says plainly when there is no statement, or more than one', () => {
+    expect(refusal('').message).toBe('no SQL statement given');
+    expect(refusal('  -- only a comment').message).toBe('no SQL statement given');
+    expect(refusal('SELECT 1; SELECT 2').message).toBe('one statement at a time: this SQL holds more than one (split it at the ";")');
+  });
+
   it('allows the reading pragmas', () => {
     expect(trace.query('PRAGMA user_version').rows).toEqual([[1]]);
     expect(trace.query('PRAGMA table_info(events)').rows.length).toBe(23);
