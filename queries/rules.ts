@@ -82,6 +82,7 @@ export function parseRule(text: string, file: string): Rule {
 
 /** Every `.sql` rule of a directory, sorted by id. */
 export function loadRuleDir(dir: string): Rule[] {
+  if (dir === '') throw new RuleError('--rules: the directory given is empty');
   if (!existsSync(dir)) throw new RuleError(`rules directory ${dir} does not exist`);
   if (!statSync(dir).isDirectory()) throw new RuleError(`${dir} is not a directory`);
   const files = readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.sql')).sort();

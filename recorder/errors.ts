@@ -56,7 +56,7 @@ export class TraceValueError extends RecorderError {
 /** There is no file at the path given to a reader. */
 export class TraceNotFoundError extends RecorderError {
   constructor(path: string) {
-    super('TRACE_NOT_FOUND', path, `no trace at ${path}`);
+    super('TRACE_NOT_FOUND', path, path === '' ? 'no trace: the path given is empty' : `no trace at ${path}`);
     this.name = 'TraceNotFoundError';
   }
 }

@@ -158,6 +158,9 @@ describe('irptrace run', () => {
 describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
   const cases: [string, () => string[], RegExp][] = [
     ['an unknown scenario', () => ['run', 'no-such-scenario'], /unknown scenario "no-such-scenario"/],
+    ['an empty trace path', () => ['info', ''], /^irptrace: no trace: the path given is empty$/],
+    ['an empty rules directory path', () => ['check', 'x.sqlite', '--rules', ''], /^irptrace: --rules: the directory given is empty$/],
+    ['check without a trace', () => ['check'], /^irptrace: missing required argument 'trace' \(see: irptrace check --help\)$/],
     ['a seed that is not an integer', () => ['run', 'demo', '--seed', 'abc'], /--seed/],
     ['zero CPUs', () => ['run', 'demo', '--cpus', '0'], /--cpus/],
     ['a missing file', () => ['run', join(dir, 'missing.ts')], /no such scenario file/],

@@ -28,7 +28,7 @@ export function registerCheck(program: Command): void {
       if (path === undefined) {
         throw new UsageError(options.rule !== undefined || options.rules !== undefined
           ? "missing the trace: put it before --rule and --rules, which take every word after them (irptrace check t.sqlite --rule ID…)"
-          : "missing required argument 'trace'");
+          : "missing required argument 'trace' (see: irptrace check --help)");
       }
       const { RuleError, checkTrace, formatFindings } = await import('../../queries/index.js');
       let result;
