@@ -287,6 +287,8 @@ describe('irptrace start (npm start, the main job)', () => {
       const example = /^ {2}irptrace run (\S+minimal\.ts) /m.exec(stdout)?.[1];
       expect(example).toBeDefined();
       expect(existsSync(join(cwd, example!))).toBe(true);
+      // npm test is irptrace's own suite: suggested only in its directory.
+      expect(stdout).not.toMatch(/^ {2}npm test/m);
       const info = await irptrace(['info', join(cwd, 'traces', 'demo-seed1.sqlite'), '--json'], { cwd });
       expect(JSON.parse(info.stdout)).toMatchObject({ end: { endReason: 'completed' } });
     } finally {

@@ -34,7 +34,7 @@ export function registerStart(program: Command): void {
         ['irptrace scenarios', 'the built-in scenarios, and the bug each buggy one plants'],
         ['irptrace run pending-but-success --check', 'record a buggy stack and see the rule that catches it'],
         [`irptrace run ${exampleScenarioPath()}`, 'run a scenario file (see docs/scenarios.md)'],
-        ['npm test', 'the test suite'],
+        ...(isPackageRoot() ? [['npm test', 'the test suite'] as [string, string]] : []),
       ];
       const width = Math.max(...next.map(([command]) => command.length));
       process.stdout.write(`\nnext:\n${next.map(([command, what]) => `  ${command.padEnd(width)}  # ${what}`).join('\n')}\n`);
@@ -46,4 +46,9 @@ export function registerStart(program: Command): void {
 function exampleScenarioPath(): string {
   const path = relative(process.cwd(), fileURLToPath(new URL('../../scenarios/examples/minimal.ts', import.meta.url)));
   return isAbsolute(path) || path.startsWith('..') ? path : `.${sep}${path}`;
+}
+
+/** Whether the user is in irptrace's own directory, where `npm test` runs its suite. */
+function isPackageRoot(): boolean {
+  return relative(process.cwd(), fileURLToPath(new URL('../..', import.meta.url))) === '';
 }
