@@ -509,6 +509,33 @@ describe('each rule fires on exactly the planted events of a scenario built to b
     });
   }
 
+  it('SyncBuildInArbitraryContext: a synchronous read built by an intermediate driver\'s dispatch routine (an arbitrary thread context) fires; the highest-level driver\'s, in the requester\'s thread, and a driver-created thread\'s do not (k:creating-irps-for-lower-level-drivers)', async () => {
+    const buildRead = (name: string): Body => async (k, DeviceObject, Irp) => {
+      const lower = DeviceObject.DeviceExtension.Lower;
+      const done = k.KEVENT(`${name}.Done`);
+      k.KeInitializeEvent(done, 'NotificationEvent', false);
+      const own = await k.IoBuildSynchronousFsdRequest(IRP_MJ_READ, lower, {}, 512, 0, done, { Status: STATUS_SUCCESS, Information: 0 });
+      if ((await k.IoCallDriver(lower, own!)) === STATUS_PENDING) await k.KeWaitForSingleObject(done);
+      return finish(k, Irp);
+    };
+    const stack = readStack([['t', completeNow], ['m', buildRead('m')], ['h', buildRead('h')]]);
+    const t = await traceOf(stack, {});
+    try {
+      const planted = t.seqs(ev("kind = 'IrpAllocated' AND api = 'IoBuildSynchronousFsdRequest' AND routine = 'MDispatchRead'"));
+      expect(planted).toHaveLength(1);
+      expect(t.fired('SyncBuildInArbitraryContext')).toEqual(planted);
+    } finally {
+      t.close();
+    }
+    const worker = await traceOf(BUILTIN_SCENARIOS.find((s) => s.name === 'worker-thread')!, { requests: 20 });
+    try {
+      expect(worker.seqs(ev("kind = 'IrpAllocated' AND api = 'IoBuildSynchronousFsdRequest'")).length).toBeGreaterThan(0);
+      expect(worker.fired('SyncBuildInArbitraryContext')).toEqual([]);
+    } finally {
+      worker.close();
+    }
+  });
+
   it('IrqlNotRestoredOnReturn also covers a system thread\'s start routine and DriverUnload (both called at PASSIVE_LEVEL)', async () => {
     const scenario = testScenario({
       stack: ['t'],
