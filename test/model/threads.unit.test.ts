@@ -305,7 +305,12 @@ describe('PsCreateSystemThread, PsTerminateSystemThread and DriverUnload', () =>
       await k.KeSetEvent(Thread as never, 0, false);
       return finish(k, irp);
     });
-    expect(setThread.summary.error).toMatch(/KeSetEvent takes an event \(KEVENT\), not KTHREAD/);
+    expect(setThread.summary.error).toMatch(/KeSetEvent takes an event \(KEVENT\), not a KTHREAD/);
+    const notAnObject = await runDispatch(async (k, _d, irp) => {
+      await k.KeWaitForSingleObject(undefined as never);
+      return finish(k, irp);
+    });
+    expect(notAnObject.summary.error).toMatch(/KeWaitForSingleObject waits on an event or a thread object, not undefined: is an `await` missing where it was obtained\?/);
   });
 
   it('a thread object is not an event: KeSetEvent does not take one (types), and KeWaitForSingleObject does (ddi:nf-wdm-pscreatesystemthread)', () => {

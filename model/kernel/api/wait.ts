@@ -2,7 +2,7 @@ import type { NtStatus } from '../../brands.js';
 import { DISPATCH_LEVEL } from '../../constants/irql.js';
 import { STATUS_SUCCESS, STATUS_TIMEOUT } from '../../constants/ntstatus.js';
 import { KEVENT, type EVENT_TYPE } from '../../wdm/kevent.js';
-import type { DispatcherObject } from '../../wdm/kthread.js';
+import { KTHREAD, type DispatcherObject } from '../../wdm/kthread.js';
 import type { Machine } from '../machine.js';
 import { signalObject } from '../dispatcher.js';
 import { ScenarioError } from '../errors.js';
@@ -27,7 +27,7 @@ export function signalEvent(m: Machine, event: KEVENT): number {
 export function KeSetEvent(m: Machine, Event: KEVENT, _Increment = 0, _Wait = false): number | Promise<number> {
   m.enter('KeSetEvent');
   // A JavaScript scenario could pass a thread object, which would then look terminated.
-  if (!(Event instanceof KEVENT)) throw new ScenarioError(`KeSetEvent takes an event (KEVENT), not ${Event === null || typeof Event !== 'object' ? String(Event) : (Event as object).constructor.name}`);
+  if (!(Event instanceof KEVENT)) throw new ScenarioError(`KeSetEvent takes an event (KEVENT), not ${describeValue(Event)}`);
   const previous = signalEvent(m, Event);
   return afterPoint(m.point(m.cost('event')), previous);
 }
@@ -66,6 +66,9 @@ export const BOOT_SYSTEM_TIME = (Date.UTC(2026, 0, 1) / 1000 + 11_644_473_600) *
 export async function KeWaitForSingleObject(m: Machine, Object: DispatcherObject, _WaitReason = 'Executive', _WaitMode = 'KernelMode', _Alertable = false,
   Timeout: number | null = null): Promise<NtStatus> {
   const cpu = m.enter('KeWaitForSingleObject');
+  if (!(Object instanceof KEVENT) && !(Object instanceof KTHREAD)) {
+    throw new ScenarioError(`KeWaitForSingleObject waits on an event or a thread object, not ${describeValue(Object)}${(Object as unknown) instanceof Promise || Object === undefined ? ': is an `await` missing where it was obtained?' : ''}`);
+  }
   await m.point(m.cost('wait'));
   if (Object.SignalState !== 0) {
     if (Object.Type === 'SynchronizationEvent') Object.SignalState = 0;
@@ -103,3 +106,8 @@ export async function KeWaitForSingleObject(m: Machine, Object: DispatcherObject
 }
 
 export { KEVENT };
+
+/** A value a driver passed where an object was expected, for an error message: `a KTHREAD`, `undefined`. */
+function describeValue(value: unknown): string {
+  return value === null || typeof value !== 'object' ? String(value) : `a ${(value as object).constructor.name}`;
+}
