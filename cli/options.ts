@@ -8,6 +8,8 @@ export function integerIn(min: number, max: number = Number.MAX_SAFE_INTEGER): (
   const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
   return (value) => {
     const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    // Digits past 2^53 - 1 are an integer JavaScript cannot hold exactly: say where the range ends.
+    if (/^\d+$/.test(value) && !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected an integer from ${min} to ${max} (${value} is too large)`);
     if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer ${range}`);
     return n;
   };

@@ -159,6 +159,7 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
   const cases: [string, () => string[], RegExp][] = [
     ['an unknown scenario', () => ['run', 'no-such-scenario'], /unknown scenario "no-such-scenario"/],
     ['an empty trace path', () => ['info', ''], /^irptrace: no trace: the path given is empty$/],
+    ['a number past 2^53', () => ['run', 'demo', '--max-events', '99999999999999999'], /expected an integer from 2 to 9007199254740991 \(99999999999999999 is too large\)/],
     ['an empty rules directory path', () => ['check', 'x.sqlite', '--rules', ''], /^irptrace: --rules: the directory given is empty$/],
     ['check without a trace', () => ['check'], /^irptrace: missing required argument 'trace' \(see: irptrace check --help\)$/],
     ['a seed that is not an integer', () => ['run', 'demo', '--seed', 'abc'], /--seed/],
