@@ -6,7 +6,7 @@ import {
   DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, IO_NO_INCREMENT, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE,
   STATUS_CANCELLED, STATUS_PENDING, STATUS_SUCCESS, Simulation, defineScenario,
   type DeviceObject, type DriverDefinition, type HardwareResources, type DriverObject, type EventKind, type IoRequest, type Irp, type KDPC, type KINTERRUPT,
-  type Kernel, type NtStatus, type PDRIVER_DISPATCH, type RunConfig, type RunSummary, type ScenarioDefinition, type TraceEvent,
+  type Kernel, type NtStatus, type PDRIVER_DISPATCH, type PDRIVER_UNLOAD, type RunConfig, type RunSummary, type ScenarioDefinition, type TraceEvent,
 } from '../../model/index.js';
 
 export interface RunResult {
@@ -98,6 +98,8 @@ export interface TestDriverSpec {
   readonly startIo?: (DeviceObject: TestDevice, Irp: Irp) => Promise<void> | void;
   /** Runs at the end of AddDevice, after the device is created and attached. */
   readonly addDevice?: (DeviceObject: TestDevice, PhysicalDeviceObject: DeviceObject) => Promise<void> | void;
+  /** DriverObject.DriverUnload. */
+  readonly unload?: PDRIVER_UNLOAD;
 }
 
 /**
@@ -122,6 +124,7 @@ export function testDriver(k: Kernel, name: string, spec: TestDriverSpec): Drive
     DriverEntry(DriverObject: DriverObject): NtStatus {
       for (const [major, routine] of Object.entries(spec.dispatch ?? {})) DriverObject.MajorFunction[Number(major)] = routine as PDRIVER_DISPATCH;
       if (spec.startIo) DriverObject.DriverStartIo = spec.startIo as DriverObject['DriverStartIo'];
+      if (spec.unload) DriverObject.DriverUnload = spec.unload;
       DriverObject.DriverExtension.AddDevice = AddDevice;
       return STATUS_SUCCESS;
     },

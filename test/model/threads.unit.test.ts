@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BOOT_SYSTEM_TIME, DISPATCH_LEVEL, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, KTHREAD, STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_SUCCESS, STATUS_TIMEOUT,
-  type DriverDefinition, type IO_STATUS_BLOCK, type Irp, type KDPC, type KEVENT, type Kernel, type NtStatus, type PDRIVER_UNLOAD,
+  type IO_STATUS_BLOCK, type Irp, type KDPC, type KEVENT, type Kernel, type NtStatus, type PDRIVER_UNLOAD, type ScenarioDefinition,
 } from '../../model/index.js';
 import { findBuiltin } from '../../scenarios/index.js';
 import {
@@ -194,17 +194,26 @@ describe('synchronous driver-built IRPs', () => {
 });
 
 describe('PsCreateSystemThread, PsTerminateSystemThread and DriverUnload', () => {
-  /** Driver `t` of testDriver, with a DriverUnload and an AddDevice hook. */
-  function withUnload(k: Kernel, spec: Parameters<typeof testDriver>[2], unload: PDRIVER_UNLOAD | null): DriverDefinition {
-    const base = testDriver(k, 't', spec);
-    return {
-      name: 't',
-      async DriverEntry(DriverObject, RegistryPath) {
-        const status = await base.DriverEntry(DriverObject, RegistryPath);
-        DriverObject.DriverUnload = unload;
-        return status;
+  /**
+   * One driver `t` whose AddDevice starts a system thread that waits on event `name` (never set by
+   * anyone but `unload`, which gets the event), and whose reads complete at once.
+   */
+  function threadWaitingOn(name: string, unload: (k: Kernel, event: KEVENT) => PDRIVER_UNLOAD): ScenarioDefinition {
+    return testScenario({
+      stack: ['t'],
+      drivers: (k) => {
+        const event = k.KEVENT(name);
+        k.KeInitializeEvent(event, 'NotificationEvent', false);
+        async function WaitingThread(): Promise<void> {
+          await k.KeWaitForSingleObject(event, 'Executive', 'KernelMode', false, null);
+        }
+        return [testDriver(k, 't', {
+          dispatch: allMajors(async (_d, irp) => finish(k, irp)),
+          async addDevice() { await k.PsCreateSystemThread(WaitingThread, null); },
+          unload: unload(k, event),
+        })];
       },
-    };
+    });
   }
 
   it('the worker-thread stack builds its synchronous IRPs in its own thread, and DriverUnload waits until that thread has exited (k:creating-irps-for-lower-level-drivers "by a driver-created thread ... in a nonarbitrary thread context (its own)"; ddi:nf-wdm-pscreatesystemthread)', async () => {
@@ -233,20 +242,7 @@ describe('PsCreateSystemThread, PsTerminateSystemThread and DriverUnload', () =>
 
   it('a thread the driver leaves waiting keeps the run from completing: it ends stalled, after DriverUnload ran (ddi:nf-wdm-psterminatesystemthread: a driver must terminate its threads)', async () => {
     let unloaded = 0;
-    const scenario = testScenario({
-      stack: ['t'],
-      drivers: (k) => {
-        const never = k.KEVENT('Never');
-        k.KeInitializeEvent(never, 'NotificationEvent', false);
-        async function Forever(): Promise<void> {
-          await k.KeWaitForSingleObject(never, 'Executive', 'KernelMode', false, null);
-        }
-        return [withUnload(k, {
-          dispatch: allMajors(async (_d, irp) => finish(k, irp)),
-          async addDevice() { await k.PsCreateSystemThread(Forever, null); },
-        }, () => { unloaded++; })];
-      },
-    });
+    const scenario = threadWaitingOn('Never', () => () => { unloaded++; });
     const r = await runScenario(scenario, { cpus: 1 });
     expect(r.summary.endReason).toBe('stalled');
     expect(unloaded).toBe(1);
@@ -254,20 +250,7 @@ describe('PsCreateSystemThread, PsTerminateSystemThread and DriverUnload', () =>
   });
 
   it('code of a driver that runs after its DriverUnload returned is bug check 0xCE: a thread told to stop but not waited for (windows-semantics.md bug checks; k:releasing-driver-allocated-resources "the thread itself can call PsTerminateSystemThread before the driver is unloaded")', async () => {
-    const scenario = testScenario({
-      stack: ['t'],
-      drivers: (k) => {
-        const stop = k.KEVENT('Stop');
-        k.KeInitializeEvent(stop, 'NotificationEvent', false);
-        async function Lingering(): Promise<void> {
-          await k.KeWaitForSingleObject(stop, 'Executive', 'KernelMode', false, null);
-        }
-        return [withUnload(k, {
-          dispatch: allMajors(async (_d, irp) => finish(k, irp)),
-          async addDevice() { await k.PsCreateSystemThread(Lingering, null); },
-        }, async function TellOnlyUnload() { await k.KeSetEvent(stop, 0, false); })];
-      },
-    });
+    const scenario = threadWaitingOn('Stop', (k, stop) => async function TellOnlyUnload() { await k.KeSetEvent(stop, 0, false); });
     const r = await runScenario(scenario, { cpus: 1 });
     expect(r.summary.endReason).toBe('bugcheck');
     expect(r.summary.bugcheck?.name).toBe('DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS');
@@ -279,7 +262,7 @@ describe('PsCreateSystemThread, PsTerminateSystemThread and DriverUnload', () =>
   it('a driver must not terminate threads the system or other drivers created: PsTerminateSystemThread in the System thread (DriverUnload) ends the run with an error saying so (ddi:nf-wdm-psterminatesystemthread)', async () => {
     const scenario = testScenario({
       stack: ['t'],
-      drivers: (k) => [withUnload(k, { dispatch: allMajors(async (_d, irp) => finish(k, irp)) }, () => { k.PsTerminateSystemThread(STATUS_SUCCESS); })],
+      drivers: (k) => [testDriver(k, 't', { dispatch: allMajors(async (_d, irp) => finish(k, irp)), unload: () => { k.PsTerminateSystemThread(STATUS_SUCCESS); } })],
     });
     const r = await runScenario(scenario, { cpus: 1 });
     expect(r.summary.endReason).toBe('error');

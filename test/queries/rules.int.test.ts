@@ -495,18 +495,22 @@ function coalescingDpc(): ScenarioDefinition {
   });
 }
 
+/** `rule` fires on exactly the events `planted` selects (at least `count` of them) in a run of `scenario`. */
+async function expectFiresOn(scenario: ScenarioDefinition, rule: string, planted: string, count?: number, config: Partial<RunConfig> = {}): Promise<void> {
+  const t = await traceOf(scenario, config);
+  try {
+    const seqs = t.seqs(planted);
+    if (count === undefined) expect(seqs.length, 'the scenario plants something').toBeGreaterThan(0);
+    else expect(seqs).toHaveLength(count);
+    expect(t.fired(rule)).toEqual(seqs);
+  } finally {
+    t.close();
+  }
+}
+
 describe('each rule fires on exactly the planted events of a scenario built to break it', () => {
   for (const [id, c] of Object.entries(CASES)) {
-    it(id, async () => {
-      const t = await traceOf(c.scenario, c.config ?? {});
-      try {
-        const planted = t.seqs(c.planted);
-        expect(planted.length, 'the scenario plants something').toBeGreaterThan(0);
-        expect(t.fired(id)).toEqual(planted);
-      } finally {
-        t.close();
-      }
-    });
+    it(id, () => expectFiresOn(c.scenario, id, c.planted, undefined, c.config));
   }
 
   it('SyncBuildInArbitraryContext: a synchronous read built by an intermediate driver\'s dispatch routine (an arbitrary thread context) fires; the highest-level driver\'s, in the requester\'s thread, and a driver-created thread\'s do not (k:creating-irps-for-lower-level-drivers)', async () => {
@@ -519,14 +523,7 @@ describe('each rule fires on exactly the planted events of a scenario built to b
       return finish(k, Irp);
     };
     const stack = readStack([['t', completeNow], ['m', buildRead('m')], ['h', buildRead('h')]]);
-    const t = await traceOf(stack, {});
-    try {
-      const planted = t.seqs(ev("kind = 'IrpAllocated' AND api = 'IoBuildSynchronousFsdRequest' AND routine = 'MDispatchRead'"));
-      expect(planted).toHaveLength(1);
-      expect(t.fired('SyncBuildInArbitraryContext')).toEqual(planted);
-    } finally {
-      t.close();
-    }
+    await expectFiresOn(stack, 'SyncBuildInArbitraryContext', ev("kind = 'IrpAllocated' AND api = 'IoBuildSynchronousFsdRequest' AND routine = 'MDispatchRead'"), 1);
     const worker = await traceOf(BUILTIN_SCENARIOS.find((s) => s.name === 'worker-thread')!, { requests: 20 });
     try {
       expect(worker.seqs(ev("kind = 'IrpAllocated' AND api = 'IoBuildSynchronousFsdRequest'")).length).toBeGreaterThan(0);
@@ -539,31 +536,15 @@ describe('each rule fires on exactly the planted events of a scenario built to b
   it('IrqlNotRestoredOnReturn also covers a system thread\'s start routine and DriverUnload (both called at PASSIVE_LEVEL)', async () => {
     const scenario = testScenario({
       stack: ['t'],
-      drivers: (k) => {
-        const base = testDriver(k, 't', {
-          dispatch: { [IRP_MJ_READ]: async (_d: TestDevice, Irp: Irp) => finish(k, Irp) },
-          async addDevice() {
-            await k.PsCreateSystemThread(async function RaisingThread() { await k.KeRaiseIrql(APC_LEVEL); }, null);
-          },
-        });
-        return [{
-          name: 't',
-          async DriverEntry(DriverObject, RegistryPath) {
-            const status = await base.DriverEntry(DriverObject, RegistryPath);
-            DriverObject.DriverUnload = async function RaisingUnload() { await k.KeRaiseIrql(APC_LEVEL); };
-            return status;
-          },
-        }];
-      },
+      drivers: (k) => [testDriver(k, 't', {
+        dispatch: { [IRP_MJ_READ]: async (_d: TestDevice, Irp: Irp) => finish(k, Irp) },
+        async addDevice() {
+          await k.PsCreateSystemThread(async function RaisingThread() { await k.KeRaiseIrql(APC_LEVEL); }, null);
+        },
+        unload: async function RaisingUnload() { await k.KeRaiseIrql(APC_LEVEL); },
+      })],
     });
-    const t = await traceOf(scenario, {});
-    try {
-      const planted = t.seqs(ev("kind = 'RoutineReturned' AND routine IN ('RaisingThread', 'RaisingUnload')"));
-      expect(planted).toHaveLength(2);
-      expect(t.fired('IrqlNotRestoredOnReturn')).toEqual(planted);
-    } finally {
-      t.close();
-    }
+    await expectFiresOn(scenario, 'IrqlNotRestoredOnReturn', ev("kind = 'RoutineReturned' AND routine IN ('RaisingThread', 'RaisingUnload')"), 2);
   });
 
   it('every rule of the pack has a test (here, or a built-in scenario that plants it)', () => {
