@@ -97,12 +97,14 @@ export class TraceQuery {
   }
 
   /** Runs a read-only statement and returns all its rows. */
-  query(sql: string, params: readonly unknown[] = []): QueryResult {
+  query(sql: string, params: readonly unknown[] = [], options: { readonly exactIntegers?: boolean } = {}): QueryResult {
     const stmt = this.prepare(sql);
     if (!stmt.reader) return { columns: [], rows: [] };
     try {
       const columns = stmt.columns().map((c) => c.name);
-      const rows = stmt.raw(true).all(...params) as unknown[][];
+      // exactIntegers: every integer as a BigInt, so that one past 2^53 is shown as SQLite has it
+      // (the formats print them; the rule pack wants plain numbers).
+      const rows = stmt.raw(true).safeIntegers(options.exactIntegers === true).all(...params) as unknown[][];
       return { columns, rows };
     } catch (error) {
       throw sqliteError(error, sql);

@@ -15,7 +15,7 @@ export function registerQuery(program: Command): void {
       const { QueryError, formatRows } = await import('../../queries/index.js');
       const trace = await openForCli(path);
       try {
-        const result = trace.query(sql);
+        const result = trace.query(sql, [], { exactIntegers: true });
         process.stdout.write(`${formatRows(result, options.format)}\n`);
       } catch (error) {
         if (isDamagedDatabase(error)) throw new UsageError(new TraceDamagedError(path, error).message, { cause: error });

@@ -67,6 +67,12 @@ describe('read-only', () => {
     expect(error.message).toMatch(/refused|readonly|read-only/i);
   });
 
+  it('gives integers past 2^53 exactly when asked (the query command asks), as plain numbers otherwise', () => {
+    const sql = 'SELECT 9223372036854775807 AS big, 42 AS small';
+    expect(trace.query(sql, [], { exactIntegers: true }).rows).toEqual([[9223372036854775807n, 42n]]);
+    expect(trace.query(sql).rows[0]![1]).toBe(42);
+  });
+
   it('says plainly when there is no statement, or more than one', () => {
     expect(refusal('').message).toBe('no SQL statement given');
     expect(refusal('  -- only a comment').message).toBe('no SQL statement given');
