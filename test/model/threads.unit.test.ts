@@ -329,6 +329,24 @@ describe('PsCreateSystemThread, PsTerminateSystemThread and DriverUnload', () =>
     expect(fromRequester).toEqual([STATUS_INVALID_PARAMETER]);
     const thread = activations(r.events, (e) => e.api === 'SystemThread');
     expect(thread).toHaveLength(1);
-    expect(firstOf(r.events, 'RoutineReturned', (e) => e.api === 'SystemThread').activation).toBe(thread[0]!.entered.seq);
+    const ended = firstOf(r.events, 'RoutineReturned', (e) => e.api === 'SystemThread');
+    expect(ended.activation).toBe(thread[0]!.entered.seq);
+    expect(ended.status).toBe(STATUS_SUCCESS);
+  });
+
+  it('a thread\'s exit status is its RoutineReturned status: PsTerminateSystemThread\'s, or STATUS_SUCCESS when the StartRoutine returns (ROS:thread.c#PspSystemThreadStartup)', async () => {
+    const scenario = testScenario({
+      stack: ['t'],
+      drivers: (k) => [testDriver(k, 't', {
+        dispatch: allMajors(async (_d, irp) => finish(k, irp)),
+        async addDevice() {
+          await k.PsCreateSystemThread(async function Returns() {}, null);
+          await k.PsCreateSystemThread(async function Terminates() { k.PsTerminateSystemThread(STATUS_INVALID_PARAMETER); }, null);
+        },
+      })],
+    });
+    const r = await runScenario(scenario, { cpus: 1 });
+    const status = (routine: string) => firstOf(r.events, 'RoutineReturned', (e) => e.routine === routine).status;
+    expect([status('Returns'), status('Terminates')]).toEqual([STATUS_SUCCESS, STATUS_INVALID_PARAMETER]);
   });
 });

@@ -8,7 +8,9 @@ import { callRoutine, routineName } from '../routine-call.js';
 import { afterPoint } from './after-point.js';
 
 /** Thrown by PsTerminateSystemThread, caught where the thread's StartRoutine was called: the call does not return. */
-class SystemThreadTerminated {}
+class SystemThreadTerminated {
+  constructor(readonly exitStatus: NtStatus) {}
+}
 
 /**
  * PsCreateSystemThread(&ThreadHandle, …, StartRoutine, StartContext): a kernel thread of the
@@ -30,11 +32,15 @@ export function PsCreateSystemThread(m: Machine, StartRoutine: PKSTART_ROUTINE, 
   if (cpu.ctx.irql >= DISPATCH_LEVEL) m.bugcheck('IRQL_NOT_LESS_OR_EQUAL', { api: 'PsCreateSystemThread', irql: cpu.ctx.irql, cpu: cpu.id });
   const routine = routineName(StartRoutine);
   const thread = m.spawnThread(`${creator.driver}.${routine}`, async () => {
+    // The thread's exit status is its RoutineReturned status: PsTerminateSystemThread's, or
+    // STATUS_SUCCESS when the StartRoutine returns (ROS:thread.c#PspSystemThreadStartup).
     await callRoutine(m, 'SystemThread', routine, creator.driver, null, null, null, async () => {
       try {
         await StartRoutine(StartContext);
+        return STATUS_SUCCESS;
       } catch (error) {
-        if (!(error instanceof SystemThreadTerminated)) throw error;
+        if (error instanceof SystemThreadTerminated) return error.exitStatus;
+        throw error;
       }
     });
   });
@@ -52,7 +58,7 @@ export function PsCreateSystemThread(m: Machine, StartRoutine: PKSTART_ROUTINE, 
  * ends with an error saying so. The model ends a thread only from its own StartRoutine (not from a
  * routine nested in it), and says so too.
  */
-export function PsTerminateSystemThread(m: Machine, _ExitStatus: NtStatus): NtStatus {
+export function PsTerminateSystemThread(m: Machine, ExitStatus: NtStatus): NtStatus {
   const cpu = m.enter('PsTerminateSystemThread');
   const thread = cpu.ctx.thread;
   if (thread === null || !thread.system) return STATUS_INVALID_PARAMETER;
@@ -67,5 +73,5 @@ export function PsTerminateSystemThread(m: Machine, _ExitStatus: NtStatus): NtSt
   if (inner?.kind !== 'SystemThread') {
     throw new ScenarioError(`PsTerminateSystemThread was called from ${inner?.routine ?? 'no routine'}, nested in the thread's StartRoutine: the model ends a thread only from its StartRoutine itself`);
   }
-  throw new SystemThreadTerminated();
+  throw new SystemThreadTerminated(ExitStatus);
 }
