@@ -35,6 +35,8 @@ export interface RuleTiming {
 
 export interface CheckResult {
   readonly trace: string;
+  /** The file the rules read: the trace, or the SQLite twin of an Arrow trace (queries/sqlite-twin.ts). */
+  readonly source: string;
   readonly rules: readonly Rule[];
   readonly findings: readonly Finding[];
   /** Counts by severity. */
@@ -94,11 +96,11 @@ export async function runPack(path: string, rules: readonly Rule[], parallel = t
   let views: { thread: number; views: ViewName[]; ms: number }[] = [];
   let loadMs = 0;
   const trace = await TraceQuery.open(path, {
-    beforeViews: ({ fileBacked }) => {
+    beforeViews: ({ fileBacked, file }) => {
       loadMs = performance.now() - started;
       const split = parallel && fileBacked ? splitRules(rules) : { main: rules, second: [] };
       if (split.second.length > 0) {
-        second = startSecondThread(path, split.second);
+        second = startSecondThread(file, split.second);
         mainRules = split.main;
       }
       const wanted = viewsUsedBy(mainRules.map((r) => r.sql));
@@ -119,7 +121,7 @@ export async function runPack(path: string, rules: readonly Rule[], parallel = t
       for (const r of done.results) results.set(r.id, { ...r, thread: 1 });
     }
     const { timings, ...result } = findingsOf(trace, rules, results);
-    return { ...result, trace: path, rules, timing: { loadMs, openMs, threads: second === null ? 1 : 2, views, rules: timings } };
+    return { ...result, trace: path, source: trace.source, rules, timing: { loadMs, openMs, threads: second === null ? 1 : 2, views, rules: timings } };
   } finally {
     if (second !== null) void (second as SecondThread).worker.terminate();
     trace.close();
@@ -127,7 +129,7 @@ export async function runPack(path: string, rules: readonly Rule[], parallel = t
 }
 
 /** Runs rules on an opened trace, on its connection. */
-export function runRules(trace: TraceQuery, rules: readonly Rule[]): Omit<CheckResult, 'trace' | 'rules' | 'timing'> & { timings: RuleTiming[] } {
+export function runRules(trace: TraceQuery, rules: readonly Rule[]): Omit<CheckResult, 'trace' | 'source' | 'rules' | 'timing'> & { timings: RuleTiming[] } {
   const results = new Map<string, RuleRows>();
   for (const rule of rules) results.set(rule.id, ruleRows(trace, rule, 0));
   return findingsOf(trace, rules, results);
@@ -227,7 +229,7 @@ function ruleRows(trace: TraceQuery, rule: Rule, thread: number): RuleRows {
 }
 
 /** The findings of the rules' rows, in trace order, with the events they involve looked up. */
-function findingsOf(trace: TraceQuery, rules: readonly Rule[], results: ReadonlyMap<string, RuleRows>): Omit<CheckResult, 'trace' | 'rules' | 'timing'> & { timings: RuleTiming[] } {
+function findingsOf(trace: TraceQuery, rules: readonly Rule[], results: ReadonlyMap<string, RuleRows>): Omit<CheckResult, 'trace' | 'source' | 'rules' | 'timing'> & { timings: RuleTiming[] } {
   const findings: (Finding & { order: number })[] = [];
   const timings: RuleTiming[] = [];
   const eventStmt = trace.db.prepare('SELECT seq, time_ns, cpu, kind, routine, irp FROM events WHERE seq = ?').raw(true);

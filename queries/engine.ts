@@ -3,6 +3,7 @@ import {
   APPLICATION_ID, EVENTS_DDL, INDEX_BUILD_PRAGMAS, INDEX_DDL, SCHEMA_VERSION, SESSIONS_DDL, cellReadersOfBatch, detectFormat, openSqliteTrace, scanArrowTrace,
   TraceFormatError, type TraceFormat,
 } from '../recorder/index.js';
+import { sqliteTwinOf } from './sqlite-twin.js';
 import { insertEventsSql } from '../recorder/schema.sql.js';
 import type { RecordBatch } from 'apache-arrow';
 import { createViews, type ViewName } from './views.js';
@@ -43,12 +44,13 @@ export interface OpenOptions {
   /** Views to build as indexed TEMP tables rather than plain views (the rule pack's choice). */
   readonly materialize?: readonly ViewName[];
   /**
-   * Called once the database is open, before the views are built, with whether it is the trace file
-   * itself (a SQLite trace with its indexes, which another connection can open too) rather than an
-   * in-memory database (an Arrow trace, or a killed recording copied to add indexes). Returns the
+   * Called once the database is open, before the views are built, with whether it is a SQLite file
+   * with its indexes (`file`: the trace, or an Arrow trace's SQLite twin), which another connection
+   * can open too, rather than an in-memory database (an Arrow trace loaded, or a killed recording
+   * copied to add indexes). Returns the
    * views to materialize, instead of `materialize`. The rule pack starts its second thread here.
    */
-  readonly beforeViews?: (opened: { readonly fileBacked: boolean }) => readonly ViewName[];
+  readonly beforeViews?: (opened: { readonly fileBacked: boolean; readonly file: string }) => readonly ViewName[];
 }
 
 /**
@@ -57,21 +59,27 @@ export interface OpenOptions {
  * `PRAGMA query_only`, so nothing can be written, not even TEMP objects.
  */
 export class TraceQuery {
-  private constructor(readonly db: Database.Database, readonly path: string, readonly format: TraceFormat) {}
+  private constructor(
+    readonly db: Database.Database, readonly path: string, readonly format: TraceFormat,
+    /** The file read: the trace itself, or the SQLite twin of an Arrow trace (sqlite-twin.ts). */
+    readonly source: string,
+  ) {}
 
   static async open(path: string, options: OpenOptions = {}): Promise<TraceQuery> {
     const format = detectFormat(path);
-    const db = format === 'sqlite' ? withIndexes(openReadOnly(path)) : await loadArrow(path);
+    const source = format === 'sqlite' ? path : sqliteTwinOf(path) ?? path;
+    // An Arrow trace is loaded into memory, unless its SQLite twin holds the same recording.
+    const db = format === 'arrow' && source === path ? await loadArrow(path) : withIndexes(openReadOnly(source));
     try {
       // Reading only: map the file instead of copying pages, keep a large page cache, and keep the
       // TEMP schema (views materialized for the rule pack) in memory.
       for (const pragma of READING_PRAGMAS) db.pragma(pragma);
       db.function('irptrace_hex', { deterministic: true }, (value: unknown) =>
         typeof value === 'number' ? `0x${value.toString(16).toUpperCase().padStart(8, '0')}` : null);
-      const materialize = options.beforeViews !== undefined ? options.beforeViews({ fileBacked: format === 'sqlite' && !db.memory }) : options.materialize;
+      const materialize = options.beforeViews !== undefined ? options.beforeViews({ fileBacked: !db.memory, file: source }) : options.materialize;
       createViews(db, materialize !== undefined ? { materialize } : {});
       db.pragma('query_only = ON');
-      return new TraceQuery(db, path, format);
+      return new TraceQuery(db, path, format, source);
     } catch (error) {
       db.close();
       throw error;

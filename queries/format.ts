@@ -73,6 +73,7 @@ export function formatFindings(result: CheckResult): string {
   if (result.findings.length > 0) out.push('');
   out.push(`${result.rules.length} rule${result.rules.length === 1 ? '' : 's'} checked over ${result.events.toLocaleString('en-US')} event${result.events === 1 ? '' : 's'}: ${fatal} fatal, ${error} error${error === 1 ? '' : 's'}, ${warning} warning${warning === 1 ? '' : 's'}`);
   if (!result.finished) out.push('(the recording did not finish: what never happened by its end is not reported)');
+  if (result.source !== result.trace) out.push(`(read from ${result.source}, recorded beside it: the same recording, with the same final hash)`);
   return out.join('\n');
 }
 

@@ -167,11 +167,24 @@ describe('errors', () => {
   });
 });
 
+const aloneDirs: string[] = [];
+afterAll(() => { for (const dir of aloneDirs) rmSync(dir, { recursive: true, force: true }); });
+
+/** A copy of an Arrow trace with no SQLite file beside it: read by loading it into memory. */
+function alone(arrowPath: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'irptrace-arrow-alone-'));
+  aloneDirs.push(dir);
+  const copy = join(dir, 'alone.arrow');
+  copyFileSync(arrowPath, copy);
+  return copy;
+}
+
 describe('Arrow traces', () => {
   it('load into memory with the same schema and answer every view like the SQLite trace', async () => {
-    const arrow = await TraceQuery.open(`${prefix}.arrow`);
+    const arrow = await TraceQuery.open(alone(`${prefix}.arrow`));
     try {
       expect(arrow.format).toBe('arrow');
+      expect(arrow.db.memory).toBe(true);
       for (const sql of ['SELECT * FROM events ORDER BY seq', 'SELECT * FROM sessions', ...VIEW_NAMES.map((v) => `SELECT * FROM ${v} ORDER BY 1, 2, 3`)]) {
         const a = arrow.query(sql);
         const s = trace.query(sql);
@@ -186,10 +199,38 @@ describe('Arrow traces', () => {
 
   it('give the same findings', async () => {
     const fromSqlite = await checkTrace(`${buggy}.sqlite`);
-    const fromArrow = await checkTrace(`${buggy}.arrow`);
+    const fromArrow = await checkTrace(alone(`${buggy}.arrow`));
     expect(fromSqlite.findings.length).toBeGreaterThan(0);
     const strip = (r: typeof fromSqlite): unknown => r.findings.map(({ replay: _replay, ...f }) => f);
     expect(strip(fromArrow)).toEqual(strip(fromSqlite));
+    expect(fromArrow.source).toBe(fromArrow.trace);
+  });
+
+  it('are read through the SQLite file recorded beside them when it holds the same recording (same session, both finished, same final hash), and loaded otherwise', async () => {
+    const twin = await TraceQuery.open(`${prefix}.arrow`);
+    try {
+      expect(twin.source).toBe(`${prefix}.sqlite`);
+      expect(twin.db.memory).toBe(false);
+      expect(twin.query('SELECT count(*), max(hash) FROM events').rows).toEqual(trace.query('SELECT count(*), max(hash) FROM events').rows);
+    } finally {
+      twin.close();
+    }
+    const checked = await checkTrace(`${buggy}.arrow`);
+    expect([checked.trace, checked.source]).toEqual([`${buggy}.arrow`, `${buggy}.sqlite`]);
+    // A SQLite file of another recording beside it (here the demo's, under the buggy one's name) is not its twin.
+    const dir = mkdtempSync(join(tmpdir(), 'irptrace-not-twin-'));
+    try {
+      copyFileSync(`${buggy}.arrow`, join(dir, 't.arrow'));
+      copyFileSync(`${prefix}.sqlite`, join(dir, 't.sqlite'));
+      const other = await TraceQuery.open(join(dir, 't.arrow'));
+      try {
+        expect([other.source, other.db.memory]).toEqual([join(dir, 't.arrow'), true]);
+      } finally {
+        other.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
