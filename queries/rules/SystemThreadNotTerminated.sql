@@ -6,10 +6,9 @@
 --
 -- Only on a trace whose run finished (completed or stalled): a cut trace cannot say "never".
 -- seq: the thread's StartRoutine entry (RoutineEntered, api SystemThread); seq2: SessionEnded.
-SELECT s.seq AS seq, e.seq AS seq2,
+SELECT r.activation AS seq, e.seq AS seq2,
        printf('%s of driver %s (thread %d) never returned or called PsTerminateSystemThread before the run ended (%s)',
-              s.routine, s.driver, s.thread, e.api) AS message
-FROM events s
+              r.routine, r.driver, r.thread, e.api) AS message
+FROM routine_runs r
 JOIN events e ON e.kind = 'SessionEnded' AND e.api IN ('completed', 'stalled')
-WHERE s.kind = 'RoutineEntered' AND s.api = 'SystemThread'
-  AND NOT EXISTS (SELECT 1 FROM events r WHERE r.activation = s.seq AND r.kind = 'RoutineReturned')
+WHERE r.kind = 'SystemThread' AND r.return_seq IS NULL
