@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import demo from '../../scenarios/demo.js';
+import workerThread from '../../scenarios/worker-thread.js';
 import {
   ChainHasher, GENESIS_HASH, IO_NO_INCREMENT, STATUS_CONTINUE_COMPLETION, STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_PENDING, STATUS_SUCCESS, canonicalState, initialState, reduce,
@@ -73,6 +74,27 @@ describe('demo properties', () => {
       await checkRun(demo, { seed, cpus, requests });
     }
   });
+});
+
+describe('worker-thread properties', () => {
+  it('over random seeds, 1–4 CPUs and 1–40 requests: the demo\'s properties, every synchronous IRP built in the driver\'s own thread, and its unload runs after the last request and returns only after the thread ended (k:creating-irps-for-lower-level-drivers; ddi:nf-wdm-psterminatesystemthread)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 40 }), async (seed, cpus, requests) => {
+        const { events } = await checkRun(workerThread, { seed, cpus, requests });
+        const started = ofKind(events, 'RoutineEntered', (e) => e.api === 'SystemThread');
+        expect(started).toHaveLength(1);
+        for (const e of ofKind(events, 'IrpAllocated', (x) => x.api === 'IoBuildSynchronousFsdRequest')) expect(e.thread).toBe(started[0]!.thread);
+        const unload = ofKind(events, 'RoutineEntered', (e) => e.api === 'Unload');
+        const unloaded = ofKind(events, 'RoutineReturned', (e) => e.api === 'Unload');
+        const ended = ofKind(events, 'RoutineReturned', (e) => e.api === 'SystemThread');
+        expect([unload.length, unloaded.length, ended.length]).toEqual([1, 1, 1]);
+        expect(unload[0]!.seq).toBeGreaterThan(ofKind(events, 'RequestCompleted').at(-1)!.seq);
+        expect(ended[0]!.seq).toBeGreaterThan(unload[0]!.seq);
+        expect(ended[0]!.seq).toBeLessThan(unloaded[0]!.seq);
+      }),
+      { numRuns: 40, seed: 20261122 },
+    );
+  }, 30_000);
 });
 
 // ---- random stacks of correct drivers ---------------------------------------------------------
