@@ -533,6 +533,19 @@ describe('each rule fires on exactly the planted events of a scenario built to b
     }
   });
 
+  it('WaitAtDispatchOrAbove also fires on a wait that could have blocked at DISPATCH_LEVEL but found its object signaled; a zero-timeout poll there does not (ddi:nf-wdm-kewaitforsingleobject "if Timeout = NULL or *Timeout != 0, the caller must be running at IRQL <= APC_LEVEL")', async () => {
+    const scenario = one(async (k, _d, Irp) => {
+      const event = k.KEVENT('t.Set');
+      k.KeInitializeEvent(event, 'NotificationEvent', true);
+      const old = await k.KeRaiseIrql(DISPATCH_LEVEL);
+      await k.KeWaitForSingleObject(event, 'Executive', 'KernelMode', false, 0);
+      await k.KeWaitForSingleObject(event);
+      await k.KeLowerIrql(old);
+      return finish(k, Irp);
+    });
+    await expectFiresOn(scenario, 'WaitAtDispatchOrAbove', ev("kind = 'WaitStarted'"), 1);
+  });
+
   it('IrqlNotRestoredOnReturn also covers a system thread\'s start routine and DriverUnload (both called at PASSIVE_LEVEL)', async () => {
     const scenario = testScenario({
       stack: ['t'],

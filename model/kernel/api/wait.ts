@@ -72,6 +72,13 @@ export async function KeWaitForSingleObject(m: Machine, Object: DispatcherObject
   await m.point(m.cost('wait'));
   if (Object.SignalState !== 0) {
     if (Object.Type === 'SynchronizationEvent') Object.SignalState = 0;
+    // "If Timeout = NULL or *Timeout != 0, the caller must be running at IRQL <= APC_LEVEL": a wait
+    // that could have blocked, at DISPATCH_LEVEL or above, breaks that even when the object happens
+    // to be signaled (Windows returns; the model records the wait so the rule pack sees it).
+    if (Timeout !== 0 && m.cpu().ctx.irql >= DISPATCH_LEVEL) {
+      m.em.waitStarted(Object.Name);
+      m.em.waitEnded(Object.Name, STATUS_SUCCESS);
+    }
     return STATUS_SUCCESS;
   }
   const now = m.cpu().clock;
