@@ -223,7 +223,7 @@ export class Machine implements IrpAccessObserver {
       this.handBack();
     });
     // A driver's thread woken after its driver unloaded would return into code that is gone.
-    if (this.unloaded.size > 0) this.checkLoaded(thread.ctx.routines[thread.ctx.routines.length - 1]?.driver ?? null, 'a thread resumed');
+    if (this.unloaded.size > 0) this.checkLoaded(thread.ctx.innermost?.driver ?? null, 'a thread resumed');
     // Whatever woke it — its wait satisfied, a kernel APC, the end of a preemption — the thread
     // first runs what became due on its new processor (a completion APC queued meanwhile, say).
     const now = this.cpu();
