@@ -24,7 +24,7 @@ class SystemThreadTerminated {
  */
 export function PsCreateSystemThread(m: Machine, StartRoutine: PKSTART_ROUTINE, StartContext: unknown): { status: NtStatus; Thread: KTHREAD } | Promise<{ status: NtStatus; Thread: KTHREAD }> {
   const cpu = m.enter('PsCreateSystemThread');
-  const creator = cpu.ctx.routines[cpu.ctx.routines.length - 1];
+  const creator = cpu.ctx.innermost;
   if (creator === undefined) throw new ScenarioError('PsCreateSystemThread is for driver code: call it from a driver routine');
   if (typeof StartRoutine !== 'function') throw new ScenarioError(`PsCreateSystemThread: StartRoutine must be a function (got ${typeof StartRoutine})`);
   // "IRQL PASSIVE_LEVEL" (ddi:nf-wdm-pscreatesystemthread): creating the thread object allocates and
@@ -62,7 +62,7 @@ export function PsTerminateSystemThread(m: Machine, ExitStatus: NtStatus): NtSta
   const cpu = m.enter('PsTerminateSystemThread');
   const thread = cpu.ctx.thread;
   if (thread === null || !thread.system) return STATUS_INVALID_PARAMETER;
-  const inner = cpu.ctx.routines[cpu.ctx.routines.length - 1];
+  const inner = cpu.ctx.innermost;
   const caller = inner?.driver ?? null;
   if (thread.driver === null || thread.driver !== caller) {
     throw new ScenarioError(`PsTerminateSystemThread called by ${caller ?? 'no driver'} in ${thread.driver === null ? 'the System thread' : `a thread of driver ${thread.driver}`}: a driver must not terminate threads that the system or other drivers created`);
