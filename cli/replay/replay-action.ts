@@ -63,6 +63,14 @@ function timelineOptions(options: ReplayCliOptions): TimelineOptions {
   };
 }
 
+/** How the recording ended (and why, from its SessionEnded), and where an Arrow file was cut short. */
+function describeEnd(file: TraceFile): string {
+  const { end, truncatedAt } = file;
+  const how = end === null ? 'unfinished recording (no end facts)' : `${end.endReason}${whyEnded(end.endReason, endDetail(file))}`;
+  const cut = truncatedAt === null ? '' : `; the file is cut short inside its last message (which starts at byte ${integer.format(truncatedAt)}): read up to the batch before`;
+  return how + cut;
+}
+
 /** The trace's SessionEnded detail (its last event), when it has one. */
 function endDetail(file: TraceFile): string | null {
   const last = file.count > 0 ? file.read(file.count - 1, file.count - 1)[0] : undefined;
@@ -83,7 +91,7 @@ function summarise(path: string, json: boolean): void {
       ['trace', `${path} (${file.format})`],
       ['scenario', `${facts.scenario} (seed ${facts.seed}, ${facts.cpus} CPU${facts.cpus === 1 ? '' : 's'})`],
       ['events', count === 0 ? '0' : `${integer.format(count)} (seq 0 to ${count - 1})`],
-      ['end', `${end === null ? 'unfinished recording (no end facts)' : `${end.endReason}${whyEnded(end.endReason, endDetail(file))}`}${file.truncatedAt === null ? '' : `; the file is cut short inside its last message (which starts at byte ${integer.format(file.truncatedAt)}): read up to the batch before`}`],
+      ['end', describeEnd(file)],
       ['hash', file.fingerprint.lastHash || '-'],
       ['next', `irptrace replay ${path} --at <seq> | --irp <id> | --verify | -i`],
     ];
