@@ -42,9 +42,19 @@ export class ChainHasher {
   private readonly digests = new Map<string, number>();
   /** The chain state: the two lanes of the last hash. */
   private readonly lanes = new Int32Array(2);
-  /** The last string seen in each string column, and its digest: consecutive events often repeat them. */
-  private readonly lastString: (string | null)[] = [null, null, null, null, null, null, null, null, null];
-  private readonly lastDigest = new Int32Array(9);
+  /**
+   * The last string seen in each string column but `kind`, and its digest: consecutive events
+   * mostly repeat them (routine, driver, device: 74–92% of events). Plain fields, tested inline in
+   * `next`: a call per column, or an array indexed by column, cost a third of the hash.
+   */
+  private routine: string | null = null; private routineD = 0;
+  private driver: string | null = null; private driverD = 0;
+  private device: string | null = null; private deviceD = 0;
+  private major: string | null = null; private majorD = 0;
+  private dpc: string | null = null; private dpcD = 0;
+  private lock: string | null = null; private lockD = 0;
+  private api: string | null = null; private apiD = 0;
+  private detail: string | null = null; private detailD = 0;
 
   constructor(previous: string = GENESIS_HASH) {
     this.lanes[0] = parseInt(previous.slice(0, 8), 16) | 0;
@@ -53,61 +63,89 @@ export class ChainHasher {
 
   /** Hashes one event (all columns but `hash`) onto the chain and returns the new hex value. */
   next(e: Omit<EventEnvelope, 'hash'>): string {
-    // Locals, not fields, on this path: it runs once per simulated event.
+    // Locals, not fields, and no calls but the cache miss: this runs once per simulated event.
     const w = this.words;
-    const cpu = e.cpu, irql = e.irql, activation = e.activation, routine = e.routine, driver = e.driver, device = e.device;
+    const seq = e.seq, time = e.timeNs, cpu = e.cpu, irql = e.irql, activation = e.activation;
+    const routine = e.routine, driver = e.driver, device = e.device;
     const irp = e.irp, master = e.master, major = e.major, loc = e.loc, status = e.status, newIrql = e.newIrql;
     const dpc = e.dpc, lock = e.lock, vector = e.vector, result = e.result, api = e.api, detail = e.detail, thread = e.thread;
-    let n = 1;
     let presence = 0b10011; // seq, time_ns and kind are never NULL
-    n = putInt(w, n, e.seq); n = putInt(w, n, e.timeNs);
-    if (cpu !== null) { presence |= 1 << 2; n = putInt(w, n, cpu); }
-    if (irql !== null) { presence |= 1 << 3; n = putInt(w, n, irql); }
-    w[n++] = this.digest(e.kind, 0);
-    if (activation !== null) { presence |= 1 << 5; n = putInt(w, n, activation); }
-    if (routine !== null) { presence |= 1 << 6; w[n++] = this.digest(routine, 1); }
-    if (driver !== null) { presence |= 1 << 7; w[n++] = this.digest(driver, 2); }
-    if (device !== null) { presence |= 1 << 8; w[n++] = this.digest(device, 3); }
-    if (irp !== null) { presence |= 1 << 9; n = putInt(w, n, irp); }
-    if (master !== null) { presence |= 1 << 10; n = putInt(w, n, master); }
-    if (major !== null) { presence |= 1 << 11; w[n++] = this.digest(major, 4); }
-    if (loc !== null) { presence |= 1 << 12; n = putInt(w, n, loc); }
-    if (status !== null) { presence |= 1 << 13; n = putInt(w, n, status); }
-    if (newIrql !== null) { presence |= 1 << 14; n = putInt(w, n, newIrql); }
-    if (dpc !== null) { presence |= 1 << 15; w[n++] = this.digest(dpc, 5); }
-    if (lock !== null) { presence |= 1 << 16; w[n++] = this.digest(lock, 6); }
-    if (vector !== null) { presence |= 1 << 17; n = putInt(w, n, vector); }
-    if (result !== null) { presence |= 1 << 18; n = putInt(w, n, result); }
-    if (api !== null) { presence |= 1 << 19; w[n++] = this.digest(api, 7); }
-    if (detail !== null) { presence |= 1 << 20; w[n++] = this.digest(detail, 8); }
-    if (thread !== null) { presence |= 1 << 21; n = putInt(w, n, thread); }
+    w[1] = seq; w[2] = high(seq);
+    w[3] = time; w[4] = high(time);
+    let n = 5;
+    if (cpu !== null) { presence |= 1 << 2; w[n] = cpu; w[n + 1] = high(cpu); n += 2; }
+    if (irql !== null) { presence |= 1 << 3; w[n] = irql; w[n + 1] = high(irql); n += 2; }
+    w[n++] = this.lookup(e.kind);
+    if (activation !== null) { presence |= 1 << 5; w[n] = activation; w[n + 1] = high(activation); n += 2; }
+    if (routine !== null) {
+      presence |= 1 << 6;
+      if (routine !== this.routine) { this.routine = routine; this.routineD = this.lookup(routine); }
+      w[n++] = this.routineD;
+    }
+    if (driver !== null) {
+      presence |= 1 << 7;
+      if (driver !== this.driver) { this.driver = driver; this.driverD = this.lookup(driver); }
+      w[n++] = this.driverD;
+    }
+    if (device !== null) {
+      presence |= 1 << 8;
+      if (device !== this.device) { this.device = device; this.deviceD = this.lookup(device); }
+      w[n++] = this.deviceD;
+    }
+    if (irp !== null) { presence |= 1 << 9; w[n] = irp; w[n + 1] = high(irp); n += 2; }
+    if (master !== null) { presence |= 1 << 10; w[n] = master; w[n + 1] = high(master); n += 2; }
+    if (major !== null) {
+      presence |= 1 << 11;
+      if (major !== this.major) { this.major = major; this.majorD = this.lookup(major); }
+      w[n++] = this.majorD;
+    }
+    if (loc !== null) { presence |= 1 << 12; w[n] = loc; w[n + 1] = high(loc); n += 2; }
+    if (status !== null) { presence |= 1 << 13; w[n] = status; w[n + 1] = high(status); n += 2; }
+    if (newIrql !== null) { presence |= 1 << 14; w[n] = newIrql; w[n + 1] = high(newIrql); n += 2; }
+    if (dpc !== null) {
+      presence |= 1 << 15;
+      if (dpc !== this.dpc) { this.dpc = dpc; this.dpcD = this.lookup(dpc); }
+      w[n++] = this.dpcD;
+    }
+    if (lock !== null) {
+      presence |= 1 << 16;
+      if (lock !== this.lock) { this.lock = lock; this.lockD = this.lookup(lock); }
+      w[n++] = this.lockD;
+    }
+    if (vector !== null) { presence |= 1 << 17; w[n] = vector; w[n + 1] = high(vector); n += 2; }
+    if (result !== null) { presence |= 1 << 18; w[n] = result; w[n + 1] = high(result); n += 2; }
+    if (api !== null) {
+      presence |= 1 << 19;
+      if (api !== this.api) { this.api = api; this.apiD = this.lookup(api); }
+      w[n++] = this.apiD;
+    }
+    if (detail !== null) {
+      presence |= 1 << 20;
+      if (detail !== this.detail) { this.detail = detail; this.detailD = this.lookup(detail); }
+      w[n++] = this.detailD;
+    }
+    if (thread !== null) { presence |= 1 << 21; w[n] = thread; w[n + 1] = high(thread); n += 2; }
     w[0] = presence;
     const lanes = this.lanes;
     mixWords(lanes[0]!, lanes[1]!, w, n, lanes);
     return toHex(lanes[0]!, lanes[1]!);
   }
 
-  /** A string column's digest: the column's last string again, else the cache, else computed. */
-  private digest(s: string, column: number): number {
-    if (this.lastString[column] === s) return this.lastDigest[column]!;
+  /** A string's digest from the cache (bounded), computed on a miss. */
+  private lookup(s: string): number {
     let d = this.digests.get(s);
     if (d === undefined) {
-      d = stringDigest(s);
+      d = stringDigest(s) | 0;
       if (this.digests.size >= DIGEST_CACHE_LIMIT) this.digests.clear();
       this.digests.set(s, d);
     }
-    this.lastString[column] = s;
-    this.lastDigest[column] = d;
     return d;
   }
 }
 
-/** Writes an integer as its two words (low 32 bits, then the high word, two's complement); returns the next index. */
-function putInt(w: Int32Array, n: number, v: number): number {
-  w[n] = v;
-  // 0 for 0 ≤ v < 2^32, −1 for −2^32 ≤ v < 0.
-  w[n + 1] = v >= 0 && v <= 0xffffffff ? 0 : Math.floor(v / TWO_32);
-  return n + 2;
+/** An integer's high word (two's complement): 0 for 0 ≤ v < 2^32, −1 for −2^32 ≤ v < 0. */
+function high(v: number): number {
+  return v >= 0 && v <= 0xffffffff ? 0 : Math.floor(v / TWO_32);
 }
 
 /**
