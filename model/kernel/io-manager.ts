@@ -56,7 +56,8 @@ export async function loadDrivers(m: Machine, definitions: readonly DriverDefini
     const status = await callRoutine(m, 'DriverEntry', 'DriverEntry', definition.name, null, null, null,
       () => definition.DriverEntry(driver, `\\Registry\\Machine\\System\\CurrentControlSet\\Services\\${definition.name}`));
     if (!NT_SUCCESS(status)) throw new ScenarioError(`DriverEntry of ${definition.name} failed with ${ntStatusName(status)}`);
-    await m.point(m.cost('driverLoad'));
+    const preempted = m.point(m.cost('driverLoad'));
+    if (preempted !== undefined) await preempted;
   }
   const bus = new DriverObject('bus', busDispatch(m));
   const pdos = new Map<string, DeviceObject>();
@@ -156,7 +157,8 @@ async function issue(m: Machine, request: IoRequest, top: DeviceObject): Promise
   });
   thread.outstanding++;
   m.em.requestIssued(irp, top.Name, major);
-  await m.point(m.cost('ioManager'));
+  const preempted = m.point(m.cost('ioManager'));
+  if (preempted !== undefined) await preempted;
   // A page fault: the memory manager sends the paging read or write, and waits for it, at APC_LEVEL.
   const old = paging ? raiseIrql(m.em, m.cpu(), APC_LEVEL, 'KeRaiseIrql') : null;
   const status = await IoCallDriver(m, top, irp);
@@ -165,5 +167,6 @@ async function issue(m: Machine, request: IoRequest, top: DeviceObject): Promise
   // Back to user mode: Windows checks the IRQL on the way out of every system service.
   const ctx = m.cpu().ctx;
   if (ctx.irql !== PASSIVE_LEVEL) m.bugcheck('IRQL_GT_ZERO_AT_SYSTEM_SERVICE', { irql: ctx.irql, thread: thread.id });
-  await m.point(m.cost('ioManager'));
+  const preemptedAtExit = m.point(m.cost('ioManager'));
+  if (preemptedAtExit !== undefined) await preemptedAtExit;
 }

@@ -26,7 +26,8 @@ async function spin(m: Machine, cpu: Cpu, lock: KSPIN_LOCK, api: SpinLockApi): P
     if (spun > SPIN_WATCHDOG_NS) m.bugcheck('DPC_WATCHDOG_VIOLATION', { lock: lock.Name, cpu: cpu.id, spunNs: spun });
     const step = m.cost('spinWait');
     spun += step;
-    await m.point(step);
+    const preempted = m.point(step);
+    if (preempted !== undefined) await preempted;
   }
   grant(m, cpu, lock, api);
 }

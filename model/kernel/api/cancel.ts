@@ -31,7 +31,8 @@ export async function IoAcquireCancelSpinLock(m: Machine): Promise<Irql> {
   const lock = cancelLock(m);
   const old = raiseIrql(m.em, cpu, DISPATCH_LEVEL, 'IoAcquireCancelSpinLock', lock);
   await takeSpinLock(m, cpu, lock, 'IoAcquireCancelSpinLock');
-  await m.point(m.cost('spinLock'));
+  const preempted = m.point(m.cost('spinLock'));
+  if (preempted !== undefined) await preempted;
   return old;
 }
 
@@ -62,7 +63,8 @@ export async function IoCancelIrp(m: Machine, Irp: Irp): Promise<boolean> {
     m.em.irpCancelled(Irp, false);
     dropSpinLock(m, cpu, lock, 'IoReleaseCancelSpinLock');
     lowerIrql(m.em, cpu, old, 'IoReleaseCancelSpinLock', lock);
-    await m.point(m.cost('cancel'));
+    const preempted = m.point(m.cost('cancel'));
+    if (preempted !== undefined) await preempted;
     return false;
   }
   if (Irp.currentLocation > Irp.StackCount + 1) {
@@ -73,6 +75,7 @@ export async function IoCancelIrp(m: Machine, Irp: Irp): Promise<boolean> {
   const device = Irp.location(Irp.currentLocation)?.DeviceObject ?? null;
   await callRoutine(m, 'Cancel', routineName(routine), device?.DriverObject.DriverName ?? 'unknown', device, Irp, null,
     () => routine(device!, Irp));
-  await m.point(m.cost('cancel'));
+  const preempted = m.point(m.cost('cancel'));
+  if (preempted !== undefined) await preempted;
   return true;
 }

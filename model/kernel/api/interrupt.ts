@@ -52,7 +52,8 @@ export async function KeSynchronizeExecution(m: Machine, Interrupt: KINTERRUPT, 
   const result = await SynchronizeRoutine(SynchronizeContext);
   dropSpinLock(m, cpu, Interrupt.SpinLock, 'KeSynchronizeExecution');
   lowerIrql(m.em, cpu, old, 'KeSynchronizeExecution');
-  await m.point(m.cost('spinLock'));
+  const preempted = m.point(m.cost('spinLock'));
+  if (preempted !== undefined) await preempted;
   return result;
 }
 

@@ -23,7 +23,8 @@ export async function IoCallDriver(m: Machine, DeviceObject: DeviceObject, Irp: 
   Irp.lastDevice = DeviceObject;
   const major = location.MajorFunction;
   m.em.irpCalled(Irp, DeviceObject.Name, major);
-  await m.point(m.cost('callDriver'));
+  const preempted = m.point(m.cost('callDriver'));
+  if (preempted !== undefined) await preempted;
   const dispatch = DeviceObject.DriverObject.MajorFunction[major]!;
   const status = await callRoutine(m, 'Dispatch', routineName(dispatch), DeviceObject.DriverObject.DriverName, DeviceObject, Irp, null,
     () => dispatch(DeviceObject, Irp));

@@ -32,7 +32,8 @@ async function completeRequest(m: Machine, irp: Irp, boost: number): Promise<voi
   if (irp.currentLocation > irp.StackCount + 1) {
     m.bugcheck('MULTIPLE_IRP_COMPLETE_REQUESTS', { irp: irp.id, currentLocation: irp.currentLocation, stackCount: irp.StackCount });
   }
-  await m.point(m.cost('completeRequest'));
+  const preempted = m.point(m.cost('completeRequest'));
+  if (preempted !== undefined) await preempted;
   irp.currentLocation++;
   while (irp.currentLocation <= irp.StackCount + 1) {
     const stackPtr = irp.stack[irp.currentLocation - 2]!;

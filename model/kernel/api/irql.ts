@@ -42,7 +42,8 @@ export async function KeAcquireSpinLock(m: Machine, SpinLock: KSPIN_LOCK): Promi
   if (current > DISPATCH_LEVEL) m.bugcheck('IRQL_NOT_GREATER_OR_EQUAL', { current, requested: DISPATCH_LEVEL, api: 'KeAcquireSpinLock' });
   const old = raiseIrql(m.em, cpu, DISPATCH_LEVEL, 'KeAcquireSpinLock', SpinLock);
   await takeSpinLock(m, cpu, SpinLock, 'KeAcquireSpinLock');
-  await m.point(m.cost('spinLock'));
+  const preempted = m.point(m.cost('spinLock'));
+  if (preempted !== undefined) await preempted;
   return old;
 }
 
@@ -59,7 +60,8 @@ export function KeReleaseSpinLock(m: Machine, SpinLock: KSPIN_LOCK, NewIrql: Irq
 export async function KeAcquireSpinLockAtDpcLevel(m: Machine, SpinLock: KSPIN_LOCK): Promise<void> {
   const cpu = m.enter('KeAcquireSpinLockAtDpcLevel');
   await takeSpinLock(m, cpu, SpinLock, 'KeAcquireSpinLockAtDpcLevel');
-  await m.point(m.cost('spinLock'));
+  const preempted = m.point(m.cost('spinLock'));
+  if (preempted !== undefined) await preempted;
 }
 
 export function KeReleaseSpinLockFromDpcLevel(m: Machine, SpinLock: KSPIN_LOCK): void | Promise<void> {

@@ -34,7 +34,8 @@ export async function IoStartPacket(m: Machine, DeviceObject: DeviceObject, Irp:
     await startIo(m, DeviceObject, Irp);
   }
   lowerIrql(m.em, m.cpu(), old, 'IoStartPacket');
-  await m.point(m.cost('startPacket'));
+  const preempted = m.point(m.cost('startPacket'));
+  if (preempted !== undefined) await preempted;
 }
 
 /** IoStartNextPacket(DeviceObject, Cancelable): start the next queued IRP, or mark the device idle. Call at DISPATCH_LEVEL. */
@@ -49,7 +50,8 @@ export async function IoStartNextPacket(m: Machine, DeviceObject: DeviceObject, 
     m.em.irpDequeued(next, DeviceObject.Name);
     await startIo(m, DeviceObject, next);
   }
-  await m.point(m.cost('startPacket'));
+  const preempted = m.point(m.cost('startPacket'));
+  if (preempted !== undefined) await preempted;
 }
 
 export { DISPATCH_LEVEL };

@@ -69,7 +69,8 @@ export async function KeWaitForSingleObject(m: Machine, Object: DispatcherObject
   if (!(Object instanceof KEVENT) && !(Object instanceof KTHREAD)) {
     throw new ScenarioError(`KeWaitForSingleObject waits on an event or a thread object, not ${describeValue(Object)}${(Object as unknown) instanceof Promise || Object === undefined ? ': is an `await` missing where it was obtained?' : ''}`);
   }
-  await m.point(m.cost('wait'));
+  const preempted = m.point(m.cost('wait'));
+  if (preempted !== undefined) await preempted;
   if (Object.SignalState !== 0) {
     if (Object.Type === 'SynchronizationEvent') Object.SignalState = 0;
     // "If Timeout = NULL or *Timeout != 0, the caller must be running at IRQL <= APC_LEVEL": a wait
