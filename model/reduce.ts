@@ -192,6 +192,19 @@ export function reduce(state: MachineState, e: TraceEvent): MachineState {
     case 'IrpFreed':
       state.irps.delete(e.irp);
       break;
+    case 'IrpReused':
+      // IoInitializeIrp zeroes everything but the allocation: as Irp.reinitialize.
+      if (irp === undefined) break;
+      irp.loc = e.loc;
+      irp.phase = 'allocated';
+      irp.device = null;
+      irp.pending = [];
+      irp.completions = [];
+      irp.master = null;
+      irp.irpCount = 0;
+      irp.cancelRoutine = null;
+      irp.walkFrom = 0;
+      break;
     case 'CancelRoutineSet':
       if (irp !== undefined) irp.cancelRoutine = cancelRoutineOf.get(e.detail);
       break;

@@ -60,7 +60,8 @@ export interface IrpState {
   pending: number[];
   /** Registered completion routines, by location ascending. */
   completions: CompletionState[];
-  readonly master: IrpId | null;
+  /** AssociatedIrp.MasterIrp: set at IoMakeAssociatedIrp, cleared by IoReuseIrp. */
+  master: IrpId | null;
   /** AssociatedIrp.IrpCount, as last set or decremented. */
   irpCount: number;
   cancelRoutine: string | null;

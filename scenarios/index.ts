@@ -8,6 +8,8 @@ import irqlNotRestored from './irql-not-restored.js';
 import masterCompletedEarly from './master-completed-early.js';
 import originalCompletedBeforeFree from './original-completed-before-free.js';
 import pendingButSuccess from './pending-but-success.js';
+import reuseBuildIrp from './reuse-build-irp.js';
+import reuseIrp from './reuse-irp.js';
 import successWithoutMark from './success-without-mark.js';
 import threadNotTerminated from './thread-not-terminated.js';
 import touchAfterComplete from './touch-after-complete.js';
@@ -17,6 +19,7 @@ import workerThread from './worker-thread.js';
 export const BUILTIN_SCENARIOS: readonly ScenarioDefinition[] = Object.freeze([
   demo,
   workerThread,
+  reuseIrp,
   originalCompletedBeforeFree,
   masterCompletedEarly,
   associatedMprOrphan,
@@ -28,6 +31,7 @@ export const BUILTIN_SCENARIOS: readonly ScenarioDefinition[] = Object.freeze([
   irqlNotRestored,
   doubleCompletion,
   threadNotTerminated,
+  reuseBuildIrp,
 ]);
 
 /** A built-in scenario by name. */

@@ -9,6 +9,7 @@ expectTypeOf<EventKind>().toEqualTypeOf<
   | 'DpcQueued' | 'DpcDequeued' | 'RoutineEntered' | 'RoutineReturned'
   | 'IrpAllocated' | 'IrpStackLocationChanged' | 'CompletionRoutineSet' | 'IrpCalled' | 'IrpCallReturned' | 'IrpMarkedPending'
   | 'IrpCompletionRequested' | 'IrpCompleted' | 'MasterIrpCountChanged' | 'IrpFreed' | 'CancelRoutineSet' | 'IrpCancelled'
+  | 'IrpReused'
   | 'IrpAccessed' | 'IrpQueued' | 'IrpDequeued' | 'WaitStarted' | 'WaitEnded' | 'EventSignaled' | 'ContextSwitched' | 'Bugcheck'
 >();
 

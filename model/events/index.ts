@@ -4,7 +4,7 @@ import type { InterruptRequested, RegisterRead, RegisterWritten } from './interr
 import type { IrqlLowered, IrqlRaised, SpinLockAcquired, SpinLockReleased } from './irql.js';
 import type {
   CancelRoutineSet, CompletionRoutineSet, IrpAccessed, IrpAllocated, IrpCallReturned, IrpCalled, IrpCancelled,
-  IrpCompleted, IrpCompletionRequested, IrpDequeued, IrpFreed, IrpMarkedPending, IrpQueued, IrpStackLocationChanged,
+  IrpCompleted, IrpCompletionRequested, IrpDequeued, IrpFreed, IrpMarkedPending, IrpQueued, IrpReused, IrpStackLocationChanged,
   MasterIrpCountChanged,
 } from './irp.js';
 import type { RoutineEntered, RoutineReturned } from './routine.js';
@@ -30,6 +30,7 @@ export type TraceEvent =
   | RoutineEntered | RoutineReturned
   | IrpAllocated | IrpStackLocationChanged | CompletionRoutineSet | IrpCalled | IrpCallReturned | IrpMarkedPending
   | IrpCompletionRequested | IrpCompleted | MasterIrpCountChanged | IrpFreed | CancelRoutineSet | IrpCancelled
+  | IrpReused
   | IrpAccessed | IrpQueued | IrpDequeued
   | WaitStarted | WaitEnded | EventSignaled | ContextSwitched
   | Bugcheck;
@@ -48,7 +49,7 @@ const KIND_ORDER: Record<EventKind, number> = {
   IrpMarkedPending: 18, IrpCompletionRequested: 19, IrpCompleted: 20, MasterIrpCountChanged: 21, IrpFreed: 22,
   CancelRoutineSet: 23, IrpCancelled: 24, Bugcheck: 25,
   RegisterWritten: 26, RegisterRead: 27, IrpAccessed: 28, IrpQueued: 29, IrpDequeued: 30,
-  WaitStarted: 31, WaitEnded: 32, EventSignaled: 33, ContextSwitched: 34,
+  WaitStarted: 31, WaitEnded: 32, EventSignaled: 33, ContextSwitched: 34, IrpReused: 35,
 };
 
 export const EVENT_KINDS: readonly EventKind[] = Object.freeze(

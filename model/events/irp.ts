@@ -47,6 +47,14 @@ export const MasterIrpCountChanged = companion<MasterIrpCountChanged>('MasterIrp
 export type IrpFreed = TraceEventOf<'IrpFreed', { irp: IrpId; api: 'IoFreeIrp' | 'IoManager' }>;
 export const IrpFreed = companion<IrpFreed>('IrpFreed');
 
+/**
+ * IoReuseIrp(Irp, Iostatus): the IRP is reinitialised as IoInitializeIrp leaves a new one
+ * (CurrentLocation = StackCount + 1, locations, flags, thread and AssociatedIrp zeroed), then
+ * IoStatus.Status = Iostatus (`status`); `loc` is the new CurrentLocation.
+ */
+export type IrpReused = TraceEventOf<'IrpReused', { irp: IrpId; status: NtStatus; loc: number; api: 'IoReuseIrp' }>;
+export const IrpReused = companion<IrpReused>('IrpReused');
+
 /** IoSetCancelRoutine; detail.routine (null to clear), detail.previous. */
 export type CancelRoutineSet = TraceEventOf<'CancelRoutineSet', { irp: IrpId; detail: string }>;
 export const CancelRoutineSet = companion<CancelRoutineSet>('CancelRoutineSet');

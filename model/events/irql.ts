@@ -6,7 +6,7 @@ import { companion, type TraceEventOf } from './envelope.js';
  * spin locks, DPC draining, kernel APC delivery, DPC insertion at HIGH_LEVEL).
  */
 export type IrqlApi =
-  | 'KeRaiseIrql' | 'KeRaiseIrqlToDpcLevel' | 'KeLowerIrql'
+  | 'KeRaiseIrql' | 'KeRaiseIrqlToDpcLevel' | 'KeRaiseIrqlToSynchLevel' | 'KeLowerIrql'
   | 'KeAcquireSpinLock' | 'KeReleaseSpinLock' | 'IoAcquireCancelSpinLock' | 'IoReleaseCancelSpinLock'
   | 'Interrupt' | 'DpcDrain' | 'Apc' | 'KeInsertQueueDpc' | 'KeSynchronizeExecution' | 'IoStartPacket' | 'IoCancelIrp';
 

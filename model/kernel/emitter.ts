@@ -202,6 +202,9 @@ export class Emitter {
   irpFreed(irp: Irp, api: 'IoFreeIrp' | 'IoManager'): void {
     this.ev('IrpFreed', null, irp, irp.currentLocation, null, null, api);
   }
+  irpReused(irp: Irp, status: NtStatus): void {
+    this.ev('IrpReused', null, irp, irp.currentLocation, status, null, 'IoReuseIrp');
+  }
   cancelRoutineSet(irp: Irp, routine: string | null, previous: string | null): void {
     this.ev('CancelRoutineSet', null, irp, null, null, null, null, `{"routine":${JSON.stringify(routine)},"previous":${JSON.stringify(previous)}}`);
   }

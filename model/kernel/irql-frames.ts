@@ -7,8 +7,8 @@ import type { Emitter } from './emitter.js';
 
 /** The raise each lowering undoes (the fold in model/reduce.ts applies the same table). */
 export const RAISE_OF: Readonly<Record<IrqlApi, readonly IrqlApi[]>> = {
-  KeLowerIrql: ['KeRaiseIrql', 'KeRaiseIrqlToDpcLevel'],
-  KeRaiseIrql: [], KeRaiseIrqlToDpcLevel: [], KeAcquireSpinLock: [], IoAcquireCancelSpinLock: [],
+  KeLowerIrql: ['KeRaiseIrql', 'KeRaiseIrqlToDpcLevel', 'KeRaiseIrqlToSynchLevel'],
+  KeRaiseIrql: [], KeRaiseIrqlToDpcLevel: [], KeRaiseIrqlToSynchLevel: [], KeAcquireSpinLock: [], IoAcquireCancelSpinLock: [],
   KeReleaseSpinLock: ['KeAcquireSpinLock'],
   IoReleaseCancelSpinLock: ['IoAcquireCancelSpinLock', 'IoCancelIrp'],
   IoCancelIrp: ['IoCancelIrp'],

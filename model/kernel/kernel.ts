@@ -1,4 +1,5 @@
 import type { Irql, NtStatus } from '../brands.js';
+import { SYNCH_LEVEL } from '../constants/irql.js';
 import type { DeviceObject, DriverObject } from '../wdm/device.js';
 import type { KDPC, KDPC_IMPORTANCE, PIO_DPC_ROUTINE, PKDEFERRED_ROUTINE } from '../wdm/dpc.js';
 import type { KINTERRUPT, KINTERRUPT_MODE, PKSERVICE_ROUTINE, PKSYNCHRONIZE_ROUTINE } from '../wdm/interrupt.js';
@@ -41,6 +42,8 @@ export class Kernel {
   KeGetCurrentProcessorNumber(): number { return this.m.cpu().id; }
   KeRaiseIrql(NewIrql: Irql): Irql | Promise<Irql> { return irql.KeRaiseIrql(this.m, NewIrql); }
   KeRaiseIrqlToDpcLevel(): Irql | Promise<Irql> { return irql.KeRaiseIrql(this.m, 2, 'KeRaiseIrqlToDpcLevel'); }
+  /** SYNCH_LEVEL is 12 on x64 (windows-semantics.md §1: ROS KeRaiseIrqlToSynchLevel, "IPI_LEVEL - 2"). */
+  KeRaiseIrqlToSynchLevel(): Irql | Promise<Irql> { return irql.KeRaiseIrql(this.m, SYNCH_LEVEL, 'KeRaiseIrqlToSynchLevel'); }
   KeLowerIrql(NewIrql: Irql): void | Promise<void> { return irql.KeLowerIrql(this.m, NewIrql); }
   KeInitializeSpinLock(Name: string): KSPIN_LOCK { return irql.KeInitializeSpinLock(Name); }
   KeAcquireSpinLock(SpinLock: KSPIN_LOCK): Promise<Irql> { return irql.KeAcquireSpinLock(this.m, SpinLock); }
@@ -98,6 +101,7 @@ export class Kernel {
   }
   IoMakeAssociatedIrp(Irp: Irp, StackSize: number): Irp | Promise<Irp> { return alloc.IoMakeAssociatedIrp(this.m, Irp, StackSize); }
   IoFreeIrp(Irp: Irp): void | Promise<void> { return alloc.IoFreeIrp(this.m, Irp); }
+  IoReuseIrp(Irp: Irp, Iostatus: NtStatus): void | Promise<void> { return alloc.IoReuseIrp(this.m, Irp, Iostatus); }
 
   // ---- IRPs: stack locations (wdm.h macros) ----
   IoGetCurrentIrpStackLocation(Irp: Irp): IO_STACK_LOCATION { return stack.IoGetCurrentIrpStackLocation(this.m, Irp); }

@@ -162,6 +162,32 @@ export class Irp {
     this.associated = new AssociatedIrpUnion(this);
   }
 
+  /**
+   * @internal IoReuseIrp's effect (ROS:irp.c#IoReuseIrp): IoInitializeIrp zeroes the whole IRP and
+   * sets CurrentLocation = StackCount + 1 — every location, the flags, the thread, the user event
+   * and status block, the cancel state and the AssociatedIrp union (MasterIrp, IrpCount,
+   * SystemBuffer) — then IoStatus.Status = `status`. Only the allocation (`api`) survives.
+   */
+  reinitialize(status: NtStatus): void {
+    this.currentLocation = this.StackCount + 1;
+    for (let i = 0; i < this.stack.length; i++) this.stack[i] = new IO_STACK_LOCATION();
+    this.ioStatus = { Status: status, Information: 0 };
+    this.pendingReturned = false;
+    this.cancel = false;
+    this.CancelIrql = 0;
+    this.cancelRoutine = null;
+    this.flags = 0;
+    this.associated.MasterIrp = null;
+    this.associated.SystemBuffer = null;
+    this.associated.irpCount = 0;
+    this.thread = null;
+    this.UserEvent = null;
+    this.UserIosb = null;
+    this.MdlAddress = null;
+    this.UserBuffer = null;
+    this.lastDevice = null;
+  }
+
   /** @internal the location at 1-based index `loc`, or undefined outside 1..StackCount+1 */
   location(loc: number): IO_STACK_LOCATION | undefined {
     return loc >= 1 ? this.stack[loc - 1] : undefined;

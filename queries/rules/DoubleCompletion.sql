@@ -6,7 +6,8 @@
 --
 -- A completion is a second one when, since the previous IoCompleteRequest of the IRP, its walk
 -- finished (IrpCompleted) or it was freed, or the walk was stopped (STATUS_MORE_PROCESSING_REQUIRED)
--- by another driver's completion routine, which owns the IRP again.
+-- by another driver's completion routine, which owns the IRP again — unless its owner reinitialised
+-- it with IoReuseIrp in between (IrpReused): that starts a new request in the same IRP.
 -- seq: the second IrpCompletionRequested; seq2: the previous one.
 SELECT c.seq AS seq, p.seq AS seq2,
        printf('%s completed IRP %d again (it was completed at seq %d, %s)', coalesce(c.routine, 'the I/O manager'), c.irp, p.seq,
@@ -17,6 +18,7 @@ FROM irp_lifetimes l
 CROSS JOIN events c ON c.irp = l.irp AND +c.kind = 'IrpCompletionRequested'
 JOIN events p ON p.seq = (SELECT max(x.seq) FROM events x WHERE x.irp = c.irp AND +x.kind = 'IrpCompletionRequested' AND x.seq < c.seq)
 WHERE l.completion_requests > 1
+  AND NOT EXISTS (SELECT 1 FROM events u WHERE u.irp = c.irp AND u.kind = 'IrpReused' AND u.seq > p.seq AND u.seq < c.seq)
   AND (EXISTS (SELECT 1 FROM events d WHERE d.irp = c.irp AND d.kind IN ('IrpCompleted', 'IrpFreed') AND d.seq > p.seq AND d.seq < c.seq)
        -- the driver of the last completion routine of walk p that returned STATUS_MORE_PROCESSING_REQUIRED
        -- (completion_walks with walk_seq = p.seq and mpr, read from the events)

@@ -6,7 +6,7 @@
 --
 -- seq: the bug check; seq2: the last KeRaiseIrql on that processor before it.
 SELECT b.seq AS seq,
-       (SELECT max(r.seq) FROM events r WHERE r.cpu = b.cpu AND r.seq < b.seq AND r.kind = 'IrqlRaised' AND r.api IN ('KeRaiseIrql', 'KeRaiseIrqlToDpcLevel')) AS seq2,
+       (SELECT max(r.seq) FROM events r WHERE r.cpu = b.cpu AND r.seq < b.seq AND r.kind = 'IrqlRaised' AND r.api IN ('KeRaiseIrql', 'KeRaiseIrqlToDpcLevel', 'KeRaiseIrqlToSynchLevel')) AS seq2,
        printf('%s called KeLowerIrql(%s) at IRQL %s; %s', coalesce(b.routine, 'kernel code'), json_extract(b.detail, '$.requested'),
               json_extract(b.detail, '$.current'),
               CASE WHEN json_extract(b.detail, '$.expected') IS NULL THEN 'no KeRaiseIrql is outstanding on this processor'

@@ -258,3 +258,85 @@ describe('IoBuild*FsdRequest', () => {
     expect(ofKind(r.events, 'RequestCompleted', (e) => e.irp === own)).toHaveLength(0);
   });
 });
+
+describe('reusing IRPs (k:reusing-irps; ddi:nf-wdm-ioreuseirp)', () => {
+  it('IoReuseIrp reinitialises an IoAllocateIrp IRP as IoInitializeIrp leaves a new one — CurrentLocation StackCount+1, the locations and completion routines cleared — with IoStatus.Status = Iostatus (ddi:nf-wdm-ioreuseirp; ROS:irp.c#IoReuseIrp)', async () => {
+    const seen: Record<string, unknown> = {};
+    let attempts = 0;
+    const r = await runScenario(readStack([
+      ['b', async (k, _d, irp) => finish(k, irp, ++attempts === 1 ? STATUS_UNSUCCESSFUL : STATUS_SUCCESS)],
+      ['t', async (k, d, irp) => {
+        const lower = d.DeviceExtension.Lower;
+        const own = await k.IoAllocateIrp(lower.StackSize, false);
+        seen.stackCount = own.StackCount;
+        async function OwnComplete(): Promise<NtStatus> { return STATUS_MORE_PROCESSING_REQUIRED; }
+        const send = async (): Promise<void> => {
+          const next = k.IoGetNextIrpStackLocation(own);
+          next.MajorFunction = IRP_MJ_READ;
+          next.Parameters.Read.Length = 512;
+          k.IoSetCompletionRoutine(own, OwnComplete, null, true, true, true);
+          await k.IoCallDriver(lower, own);
+        };
+        await send();
+        seen.before = { location: own.CurrentLocation, status: own.IoStatus.Status, routine: k.IoGetNextIrpStackLocation(own).CompletionRoutine !== null };
+        // The completion routine returned STATUS_MORE_PROCESSING_REQUIRED: the IRP is the driver's again.
+        await k.IoReuseIrp(own, STATUS_PENDING);
+        const next = k.IoGetNextIrpStackLocation(own);
+        seen.after = {
+          location: own.CurrentLocation, status: own.IoStatus.Status, information: own.IoStatus.Information,
+          major: next.MajorFunction, length: next.Parameters.Read.Length, routine: next.CompletionRoutine, pending: own.PendingReturned,
+        };
+        await send();
+        seen.second = own.IoStatus.Status;
+        await k.IoFreeIrp(own);
+        return finish(k, irp, STATUS_SUCCESS);
+      }],
+    ]), { cpus: 1 });
+    expect(r.summary.endReason).toBe('completed');
+    // OwnComplete ran at the top (CurrentLocation = StackCount + 1) and its location was cleared by the walk.
+    const top = (seen.stackCount as number) + 1;
+    expect(seen.before).toEqual({ location: top, status: STATUS_UNSUCCESSFUL, routine: false });
+    expect(seen.after).toEqual({ location: top, status: STATUS_PENDING, information: 0, major: 0, length: 0, routine: null, pending: false });
+    expect(seen.second).toBe(STATUS_SUCCESS);
+    const own = firstOf(r.events, 'IrpAllocated', (e) => e.api === 'IoAllocateIrp').irp;
+    const reused = ofKind(r.events, 'IrpReused', (e) => e.irp === own);
+    expect(reused.map((e) => [e.loc, e.status, e.api, e.routine])).toEqual([[top, STATUS_PENDING, 'IoReuseIrp', 'TDispatchRead']]);
+    const calls = ofKind(r.events, 'IrpCalled', (e) => e.irp === own);
+    expect(calls.map((e) => e.loc)).toEqual([top - 1, top - 1]);
+    expect(calls[0]!.seq).toBeLessThan(reused[0]!.seq);
+    expect(reused[0]!.seq).toBeLessThan(calls[1]!.seq);
+  });
+
+  it('IoReuseIrp zeroes what IoMakeAssociatedIrp set up (MasterIrp, IRP_ASSOCIATED_IRP, the thread): the reason the docs forbid it on associated IRPs (ddi:nf-wdm-ioreuseirp; ROS:irp.c#IoInitializeIrp)', async () => {
+    const seen: Record<string, unknown> = {};
+    const r = await runScenario(readStack([
+      ['b', completeBottom],
+      ['t', async (k, d, irp) => {
+        const part = await k.IoMakeAssociatedIrp(irp, d.DeviceExtension.Lower.StackSize);
+        seen.before = [part.AssociatedIrp.MasterIrp === irp, (part.Flags & IRP_ASSOCIATED_IRP) !== 0, part.Tail.Overlay.Thread !== null];
+        await k.IoReuseIrp(part, STATUS_SUCCESS);
+        seen.after = [part.AssociatedIrp.MasterIrp, part.Flags, part.Tail.Overlay.Thread];
+        await k.IoFreeIrp(part);
+        return finish(k, irp, STATUS_SUCCESS);
+      }],
+    ]), { cpus: 1 });
+    expect(r.summary.endReason).toBe('completed');
+    expect(seen.before).toEqual([true, true, true]);
+    expect(seen.after).toEqual([null, 0, null]);
+  });
+
+  it('IoReuseIrp on a freed IRP does not bring it back: the write to freed pool is recorded (IrpAccessed), and no IrpReused (windows-semantics §3.10: Freed → any operation is UseAfterRelease)', async () => {
+    const r = await runScenario(readStack([
+      ['t', async (k, _d, irp) => {
+        const own = await k.IoAllocateIrp(1, false);
+        await k.IoFreeIrp(own);
+        await k.IoReuseIrp(own, STATUS_SUCCESS);
+        return finish(k, irp, STATUS_SUCCESS);
+      }],
+    ]), { cpus: 1 });
+    expect(r.summary.endReason).toBe('completed');
+    expect(ofKind(r.events, 'IrpReused')).toHaveLength(0);
+    const own = firstOf(r.events, 'IrpAllocated', (e) => e.api === 'IoAllocateIrp').irp;
+    expect(ofKind(r.events, 'IrpAccessed', (e) => e.irp === own).map((e) => e.api)).toEqual(['IoReuseIrp']);
+  });
+});

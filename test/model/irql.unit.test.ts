@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APC_LEVEL, DISPATCH_LEVEL, HIGH_LEVEL, PASSIVE_LEVEL, type Simulation } from '../../model/index.js';
+import { APC_LEVEL, DISPATCH_LEVEL, HIGH_LEVEL, PASSIVE_LEVEL, SYNCH_LEVEL, type Simulation } from '../../model/index.js';
 import type { RaiseFrameState } from '../../model/state.js';
 import { activationNamed, finish, firstOf, inside, ofKind, runDispatch, runScenario, testDriver, testScenario, allMajors, type RunResult } from './helpers.js';
 
@@ -78,6 +78,28 @@ describe('KeRaiseIrql / KeLowerIrql', () => {
     const raised = firstOf(r.events, 'IrqlRaised', (e) => e.api === 'KeRaiseIrqlToDpcLevel');
     expect([raised.irql, raised.newIrql]).toEqual([0, 2]);
     expect(firstOf(r.events, 'IrqlLowered', (e) => e.api === 'KeLowerIrql').newIrql).toBe(0);
+  });
+
+  it('KeRaiseIrqlToSynchLevel raises to SYNCH_LEVEL, 12 on x64, returns the old IRQL, and pairs with KeLowerIrql; from above SYNCH_LEVEL it bug-checks like any raise to a lower level (windows-semantics §1: ROS KeRaiseIrqlToSynchLevel "IPI_LEVEL - 2"; ddi:nf-wdm-kelowerirql)', async () => {
+    const seen: number[] = [];
+    const r = await runDispatch(async (k, _d, irp) => {
+      const old = await k.KeRaiseIrqlToSynchLevel();
+      seen.push(old, k.KeGetCurrentIrql());
+      await k.KeLowerIrql(old);
+      seen.push(k.KeGetCurrentIrql());
+      return finish(k, irp);
+    });
+    expect(r.summary.endReason).toBe('completed');
+    expect(seen).toEqual([PASSIVE_LEVEL, SYNCH_LEVEL, PASSIVE_LEVEL]);
+    expect(SYNCH_LEVEL).toBe(12);
+    const raised = firstOf(r.events, 'IrqlRaised', (e) => e.api === 'KeRaiseIrqlToSynchLevel');
+    expect([raised.irql, raised.newIrql]).toEqual([0, 12]);
+    const high = await runDispatch(async (k, _d, irp) => {
+      await k.KeRaiseIrql(HIGH_LEVEL);
+      await k.KeRaiseIrqlToSynchLevel();
+      return finish(k, irp);
+    });
+    expectBugcheck(high, 'IRQL_NOT_GREATER_OR_EQUAL');
   });
 
   it('raising to a level below the current IRQL bug-checks (ddi:nf-wdm-keraiseirql; windows-semantics §1.2, C4:0x30)', async () => {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import demo from '../../scenarios/demo.js';
+import reuseIrp from '../../scenarios/reuse-irp.js';
 import workerThread from '../../scenarios/worker-thread.js';
 import {
   ChainHasher, GENESIS_HASH, IO_NO_INCREMENT, STATUS_CONTINUE_COMPLETION, STATUS_MORE_PROCESSING_REQUIRED,
@@ -91,6 +92,28 @@ describe('worker-thread properties', () => {
         expect(unload[0]!.seq).toBeGreaterThan(ofKind(events, 'RequestCompleted').at(-1)!.seq);
         expect(ended[0]!.seq).toBeGreaterThan(unload[0]!.seq);
         expect(ended[0]!.seq).toBeLessThan(unloaded[0]!.seq);
+      }),
+      { numRuns: 40, seed: 20261122 },
+    );
+  }, 30_000);
+});
+
+describe('reuse-irp properties', () => {
+  it('over random seeds, 1–4 CPUs and 1–40 requests: the demo\'s properties, and each IRP the chunking driver allocates goes down once per piece, reinitialised (IoReuseIrp) between two pieces only inside its own completion routine, which then returns STATUS_MORE_PROCESSING_REQUIRED (k:reusing-irps; ddi:nf-wdm-ioreuseirp)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 40 }), async (seed, cpus, requests) => {
+        const { events } = await checkRun(reuseIrp, { seed, cpus, requests });
+        const returned = new Map(ofKind(events, 'RoutineReturned').map((e) => [e.activation, e.status]));
+        const calls = new Map<number, number>();
+        for (const e of ofKind(events, 'IrpCalled')) calls.set(e.irp, (calls.get(e.irp) ?? 0) + 1);
+        const reuses = ofKind(events, 'IrpReused');
+        for (const r of reuses) {
+          expect(r.routine).toBe('ChunkPieceComplete');
+          expect(returned.get(r.activation!)).toBe(STATUS_MORE_PROCESSING_REQUIRED);
+        }
+        for (const a of ofKind(events, 'IrpAllocated', (e) => e.api === 'IoAllocateIrp')) {
+          expect(calls.get(a.irp)).toBe(reuses.filter((r) => r.irp === a.irp).length + 1);
+        }
       }),
       { numRuns: 40, seed: 20261122 },
     );

@@ -453,6 +453,34 @@ const CASES: Readonly<Record<string, Case>> = {
     }),
     planted: ev("kind = 'IrpDequeued' AND routine = 'HwDispatch'"),
   },
+  ReuseIrpInUse: {
+    // f reuses its own IRP right after sending it down, while the interrupt-driven t still has it;
+    // the IRP f reuses inside its completion routine (then returning STATUS_MORE_PROCESSING_REQUIRED) is its own again.
+    scenario: overHardware(async (k, DeviceObject, Irp) => {
+      const lower = lowerOf(DeviceObject);
+      const own = await k.IoAllocateIrp(lower.StackSize, false);
+      let pieces = 0;
+      async function FPieceComplete(_d: DeviceObject | null, Own: Irp): Promise<NtStatus> {
+        if (++pieces < 2) {
+          await k.IoReuseIrp(Own, STATUS_SUCCESS);
+          await send(Own);
+        }
+        return STATUS_MORE_PROCESSING_REQUIRED;
+      }
+      async function send(Own: Irp): Promise<void> {
+        k.IoGetNextIrpStackLocation(Own).MajorFunction = IRP_MJ_READ;
+        k.IoGetNextIrpStackLocation(Own).Parameters.Read.Length = 512;
+        k.IoSetCompletionRoutine(Own, FPieceComplete, null, true, true, true);
+        await k.IoCallDriver(lower, Own);
+      }
+      await send(own);
+      const late = await k.IoAllocateIrp(lower.StackSize, false);
+      await send(late);
+      await k.IoReuseIrp(late, STATUS_SUCCESS); // t still owns it
+      return finish(k, Irp);
+    }, {}, 1),
+    planted: ev("kind = 'IrpReused' AND routine = 'FDispatchRead'"),
+  },
   PendingIrpLeak: {
     scenario: one(async (k, _d, Irp) => {
       k.IoMarkIrpPending(Irp);

@@ -122,6 +122,28 @@ export function IoMakeAssociatedIrp(m: Machine, Irp: Irp, StackSize: number): Ir
   return afterPoint(m.point(m.cost('irpAlloc')), irp);
 }
 
+/**
+ * IoReuseIrp(Irp, Iostatus): reinitialises an IRP for reuse, as IoInitializeIrp leaves a new one,
+ * with IoStatus.Status = Iostatus (Irp.reinitialize). The docs allow it only on IRPs the caller
+ * allocated with IoAllocateIrp, and only once it owns the IRP again (its completion routine
+ * returned STATUS_MORE_PROCESSING_REQUIRED, or it never sent it): as in ReactOS, neither is
+ * checked here — the IRP is reinitialised whatever it is, and the rules ReuseIrpWrongKind and
+ * ReuseIrpInUse find the misuse in the trace. An IRP whose completion walk finished, or that was
+ * freed, is not brought back: the write to memory the driver no longer owns is recorded
+ * (IrpAccessed, rule UseAfterRelease).
+ */
+export function IoReuseIrp(m: Machine, Irp: Irp, Iostatus: NtStatus): void | Promise<void> {
+  m.enter('IoReuseIrp');
+  if (Irp.released) {
+    m.irpAccessed(Irp, 'IoReuseIrp');
+  } else {
+    Irp.reinitialize(Iostatus);
+    Irp.phase = 'allocated';
+    m.em.irpReused(Irp, Iostatus);
+  }
+  return m.point(m.cost('irpAlloc'));
+}
+
 /** IoFreeIrp(Irp). Freeing an IRP twice corrupts pool: BAD_POOL_CALLER. */
 export function IoFreeIrp(m: Machine, Irp: Irp): void | Promise<void> {
   m.enter('IoFreeIrp');

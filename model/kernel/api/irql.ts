@@ -1,13 +1,13 @@
 import type { Irql } from '../../brands.js';
 import { DISPATCH_LEVEL, HIGH_LEVEL } from '../../constants/irql.js';
 import { KSPIN_LOCK } from '../../wdm/spin-lock.js';
-import { lowerIrql, raiseIrql } from '../irql-frames.js';
+import { lowerIrql, RAISE_OF, raiseIrql } from '../irql-frames.js';
 import type { Machine } from '../machine.js';
 import { dropSpinLock, takeSpinLock } from '../spin.js';
 import { afterPoint } from './after-point.js';
 
 /** KeRaiseIrql(NewIrql, &OldIrql): returns OldIrql. Raising to a lower level stops the machine. */
-export function KeRaiseIrql(m: Machine, NewIrql: Irql, api: 'KeRaiseIrql' | 'KeRaiseIrqlToDpcLevel' = 'KeRaiseIrql'): Irql | Promise<Irql> {
+export function KeRaiseIrql(m: Machine, NewIrql: Irql, api: 'KeRaiseIrql' | 'KeRaiseIrqlToDpcLevel' | 'KeRaiseIrqlToSynchLevel' = 'KeRaiseIrql'): Irql | Promise<Irql> {
   const cpu = m.enter(api);
   const current = cpu.ctx.irql;
   if (NewIrql < current || NewIrql > HIGH_LEVEL) m.bugcheck('IRQL_NOT_GREATER_OR_EQUAL', { current, requested: NewIrql });
@@ -24,7 +24,7 @@ export function KeLowerIrql(m: Machine, NewIrql: Irql): void | Promise<void> {
   const current = cpu.ctx.irql;
   if (NewIrql > current) m.bugcheck('IRQL_NOT_LESS_OR_EQUAL', { current, requested: NewIrql, api: 'KeLowerIrql' });
   const top = cpu.ctx.raiseFrames[cpu.ctx.raiseFrames.length - 1];
-  if (top === undefined || (top.api !== 'KeRaiseIrql' && top.api !== 'KeRaiseIrqlToDpcLevel') || top.savedOld !== NewIrql) {
+  if (top === undefined || !RAISE_OF.KeLowerIrql.includes(top.api) || top.savedOld !== NewIrql) {
     m.bugcheck('IRQL_UNEXPECTED_VALUE', { current, requested: NewIrql, expected: top?.savedOld ?? null, lastRaise: top?.api ?? null });
   }
   lowerIrql(m.em, cpu, NewIrql, 'KeLowerIrql');
