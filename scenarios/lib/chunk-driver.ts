@@ -1,15 +1,14 @@
 import {
-  DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, IO_NO_INCREMENT, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE,
+  DO_DEVICE_INITIALIZING, IO_NO_INCREMENT, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE,
   NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_MORE_PROCESSING_REQUIRED, STATUS_PENDING, STATUS_SUCCESS,
   type DeviceObject, type DriverDefinition, type DriverObject, type Irp, type Kernel, type NtStatus,
 } from '../../model/index.js';
+import { createUpperDevice, type UpperExtension } from './upper-device.js';
 
 /** Reads and writes go down in pieces of at most this many bytes, one after another. */
 export const CHUNK_BYTES = 16 * 1024;
 
-export interface ChunkExtension {
-  Lower: DeviceObject;
-}
+export type ChunkExtension = UpperExtension;
 
 /** One request on its way down in pieces: the completion routine's context. */
 export interface ChunkedTransfer {
@@ -94,11 +93,8 @@ export function chunkDriver(k: Kernel, overrides: ChunkDriverOverrides = {}): Dr
   }
 
   async function ChunkAddDevice(DriverObject: DriverObject, PhysicalDeviceObject: DeviceObject): Promise<NtStatus> {
-    const { status, DeviceObject } = k.IoCreateDevice<ChunkExtension>(DriverObject, { Lower: PhysicalDeviceObject }, `${PhysicalDeviceObject.Name}.chunk`);
-    if (status !== STATUS_SUCCESS) return status;
-    const lower = k.IoAttachDeviceToDeviceStack(DeviceObject, PhysicalDeviceObject);
-    DeviceObject.DeviceExtension.Lower = lower;
-    DeviceObject.Flags |= lower.Flags & (DO_DIRECT_IO | DO_BUFFERED_IO);
+    const { status, DeviceObject } = createUpperDevice<ChunkExtension>(k, DriverObject, PhysicalDeviceObject, 'chunk', { Lower: PhysicalDeviceObject });
+    if (DeviceObject === null) return status;
     DeviceObject.Flags &= ~DO_DEVICE_INITIALIZING;
     return STATUS_SUCCESS;
   }

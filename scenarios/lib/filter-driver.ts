@@ -1,15 +1,14 @@
 import {
-  DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, IO_NO_INCREMENT, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE,
+  DO_DEVICE_INITIALIZING, IO_NO_INCREMENT, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE,
   STATUS_CONTINUE_COMPLETION, STATUS_INSUFFICIENT_RESOURCES, STATUS_MORE_PROCESSING_REQUIRED, STATUS_PENDING, STATUS_SUCCESS,
   type DeviceObject, type DriverDefinition, type DriverObject, type Irp, type Kernel, type NtStatus,
 } from '../../model/index.js';
+import { createUpperDevice, type UpperExtension } from './upper-device.js';
 
 /** Reads longer than this are split into associated IRPs of this size. */
 export const SPLIT_BYTES = 64 * 1024;
 
-export interface FilterExtension {
-  Lower: DeviceObject;
-}
+export type FilterExtension = UpperExtension;
 
 /** The routines a buggy variant may replace; each gets the kernel and the correct version's arguments. */
 export interface FilterDriverOverrides {
@@ -64,11 +63,8 @@ export function filterDriver(k: Kernel, overrides: FilterDriverOverrides = {}): 
   }
 
   async function FilterAddDevice(DriverObject: DriverObject, PhysicalDeviceObject: DeviceObject): Promise<NtStatus> {
-    const { status, DeviceObject } = k.IoCreateDevice<FilterExtension>(DriverObject, { Lower: PhysicalDeviceObject }, `${PhysicalDeviceObject.Name}.filter`);
-    if (status !== STATUS_SUCCESS) return status;
-    const lower = k.IoAttachDeviceToDeviceStack(DeviceObject, PhysicalDeviceObject);
-    DeviceObject.DeviceExtension.Lower = lower;
-    DeviceObject.Flags |= lower.Flags & (DO_DIRECT_IO | DO_BUFFERED_IO);
+    const { status, DeviceObject } = createUpperDevice<FilterExtension>(k, DriverObject, PhysicalDeviceObject, 'filter', { Lower: PhysicalDeviceObject });
+    if (DeviceObject === null) return status;
     DeviceObject.Flags &= ~DO_DEVICE_INITIALIZING;
     return STATUS_SUCCESS;
   }

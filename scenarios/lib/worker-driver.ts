@@ -1,11 +1,11 @@
 import {
-  DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, IO_NO_INCREMENT, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE,
+  DO_DEVICE_INITIALIZING, IO_NO_INCREMENT, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE,
   STATUS_INSUFFICIENT_RESOURCES, STATUS_PENDING, STATUS_SUCCESS,
   type DeviceObject, type DriverDefinition, type DriverObject, type Irp, type KEVENT, type KSPIN_LOCK, type KTHREAD, type Kernel, type NtStatus,
 } from '../../model/index.js';
+import { createUpperDevice, type UpperExtension } from './upper-device.js';
 
-export interface WorkerExtension {
-  Lower: DeviceObject;
+export interface WorkerExtension extends UpperExtension {
   /** Reads and writes waiting for the worker thread, guarded by QueueLock. */
   readonly Queue: Irp[];
   readonly QueueLock: KSPIN_LOCK;
@@ -92,14 +92,11 @@ export function workerDriver(k: Kernel, overrides: WorkerDriverOverrides = {}): 
       Work: k.KEVENT(`${PhysicalDeviceObject.Name}.worker.Work`), Stopping: false, Thread: null,
     };
     k.KeInitializeEvent(extension.Work, 'SynchronizationEvent', false);
-    const { status, DeviceObject } = k.IoCreateDevice<WorkerExtension>(DriverObject, extension, `${PhysicalDeviceObject.Name}.worker`);
-    if (status !== STATUS_SUCCESS) return status;
-    const lower = k.IoAttachDeviceToDeviceStack(DeviceObject, PhysicalDeviceObject);
-    extension.Lower = lower;
-    DeviceObject.Flags |= lower.Flags & (DO_DIRECT_IO | DO_BUFFERED_IO);
+    const { status, DeviceObject } = createUpperDevice(k, DriverObject, PhysicalDeviceObject, 'worker', extension);
+    if (DeviceObject === null) return status;
     const thread = await k.PsCreateSystemThread(WorkerThread, DeviceObject);
     if (thread.status !== STATUS_SUCCESS) {
-      k.IoDetachDevice(lower);
+      k.IoDetachDevice(extension.Lower);
       k.IoDeleteDevice(DeviceObject);
       return thread.status;
     }
