@@ -13,7 +13,8 @@ import { dropSpinLock, takeSpinLock } from './spin.js';
 export async function runInterrupt(m: Machine, cpu: Cpu, interrupt: KINTERRUPT): Promise<void> {
   cpu.clock += m.cost('interruptEntry');
   const old = raiseIrql(m.em, cpu, interrupt.SynchronizeIrql, 'Interrupt');
-  await takeSpinLock(m, cpu, interrupt.SpinLock, 'Interrupt');
+  const spinning = takeSpinLock(m, cpu, interrupt.SpinLock, 'Interrupt');
+  if (spinning !== undefined) await spinning;
   // The ISR's device is the interrupt's owner (the `device` column names it).
   await callRoutine(m, 'Isr', routineName(interrupt.ServiceRoutine), interrupt.driverName ?? 'unknown', interrupt.deviceName, null, null,
     () => interrupt.ServiceRoutine(interrupt, interrupt.ServiceContext));

@@ -30,7 +30,8 @@ export async function IoAcquireCancelSpinLock(m: Machine): Promise<Irql> {
   const cpu = m.enter('IoAcquireCancelSpinLock');
   const lock = cancelLock(m);
   const old = raiseIrql(m.em, cpu, DISPATCH_LEVEL, 'IoAcquireCancelSpinLock', lock);
-  await takeSpinLock(m, cpu, lock, 'IoAcquireCancelSpinLock');
+  const spinning = takeSpinLock(m, cpu, lock, 'IoAcquireCancelSpinLock');
+  if (spinning !== undefined) await spinning;
   const preempted = m.point(m.cost('spinLock'));
   if (preempted !== undefined) await preempted;
   return old;
@@ -55,7 +56,8 @@ export async function IoCancelIrp(m: Machine, Irp: Irp): Promise<boolean> {
   const cpu = m.enter('IoCancelIrp');
   const lock = cancelLock(m);
   const old = raiseIrql(m.em, cpu, DISPATCH_LEVEL, 'IoCancelIrp', lock);
-  await takeSpinLock(m, cpu, lock, 'IoAcquireCancelSpinLock');
+  const spinning = takeSpinLock(m, cpu, lock, 'IoAcquireCancelSpinLock');
+  if (spinning !== undefined) await spinning;
   Irp.cancel = true;
   const routine = Irp.cancelRoutine;
   Irp.cancelRoutine = null;

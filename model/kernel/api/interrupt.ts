@@ -48,7 +48,8 @@ export function IoDisconnectInterrupt(m: Machine, InterruptObject: KINTERRUPT): 
 export async function KeSynchronizeExecution(m: Machine, Interrupt: KINTERRUPT, SynchronizeRoutine: PKSYNCHRONIZE_ROUTINE, SynchronizeContext: unknown): Promise<boolean> {
   const cpu = m.enter('KeSynchronizeExecution');
   const old = raiseIrql(m.em, cpu, Interrupt.SynchronizeIrql, 'KeSynchronizeExecution');
-  await takeSpinLock(m, cpu, Interrupt.SpinLock, 'KeSynchronizeExecution');
+  const spinning = takeSpinLock(m, cpu, Interrupt.SpinLock, 'KeSynchronizeExecution');
+  if (spinning !== undefined) await spinning;
   const result = await SynchronizeRoutine(SynchronizeContext);
   dropSpinLock(m, cpu, Interrupt.SpinLock, 'KeSynchronizeExecution');
   lowerIrql(m.em, cpu, old, 'KeSynchronizeExecution');

@@ -41,7 +41,8 @@ export async function KeAcquireSpinLock(m: Machine, SpinLock: KSPIN_LOCK): Promi
   const current = cpu.ctx.irql;
   if (current > DISPATCH_LEVEL) m.bugcheck('IRQL_NOT_GREATER_OR_EQUAL', { current, requested: DISPATCH_LEVEL, api: 'KeAcquireSpinLock' });
   const old = raiseIrql(m.em, cpu, DISPATCH_LEVEL, 'KeAcquireSpinLock', SpinLock);
-  await takeSpinLock(m, cpu, SpinLock, 'KeAcquireSpinLock');
+  const spinning = takeSpinLock(m, cpu, SpinLock, 'KeAcquireSpinLock');
+  if (spinning !== undefined) await spinning;
   const preempted = m.point(m.cost('spinLock'));
   if (preempted !== undefined) await preempted;
   return old;
@@ -59,7 +60,8 @@ export function KeReleaseSpinLock(m: Machine, SpinLock: KSPIN_LOCK, NewIrql: Irq
 /** KeAcquireSpinLockAtDpcLevel: the caller is already at DISPATCH_LEVEL; no IRQL change. */
 export async function KeAcquireSpinLockAtDpcLevel(m: Machine, SpinLock: KSPIN_LOCK): Promise<void> {
   const cpu = m.enter('KeAcquireSpinLockAtDpcLevel');
-  await takeSpinLock(m, cpu, SpinLock, 'KeAcquireSpinLockAtDpcLevel');
+  const spinning = takeSpinLock(m, cpu, SpinLock, 'KeAcquireSpinLockAtDpcLevel');
+  if (spinning !== undefined) await spinning;
   const preempted = m.point(m.cost('spinLock'));
   if (preempted !== undefined) await preempted;
 }
