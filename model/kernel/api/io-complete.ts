@@ -17,12 +17,13 @@ import { signalEvent } from './wait.js';
  * a thread gets the I/O manager's completion APC (synchronous paging I/O is finished at once), and
  * a cancelled one without a thread is freed.
  */
-export async function IoCompleteRequest(m: Machine, Irp: Irp, PriorityBoost = 0): Promise<void> {
+export function IoCompleteRequest(m: Machine, Irp: Irp, PriorityBoost = 0): Promise<void> {
   m.enter('IoCompleteRequest');
   // A freed IRP is still completed, as Windows would walk whatever the memory now holds; the
   // trace records the touch so that use-after-free can be found.
   if (Irp.released) m.irpAccessed(Irp, 'IoCompleteRequest');
-  await completeRequest(m, Irp, PriorityBoost);
+  // The walk's own promise, not one more around it: this runs once per completion.
+  return completeRequest(m, Irp, PriorityBoost);
 }
 
 async function completeRequest(m: Machine, irp: Irp, boost: number): Promise<void> {
