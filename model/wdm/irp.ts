@@ -67,6 +67,29 @@ export class IO_STACK_LOCATION {
     next.Control = 0;
   }
 
+  /**
+   * IoInitializeIrp's zeroing of the location, in place: a pointer a driver kept to it (from
+   * IoGetNextIrpStackLocation) still points at the same, now zeroed, location, as in C.
+   */
+  zero(): void {
+    this.MajorFunction = 0;
+    this.MinorFunction = 0;
+    this.Flags = 0;
+    const p = this.parameters;
+    if (p !== null) {
+      p.Read.Length = 0;
+      p.Read.ByteOffset = 0;
+      p.Write.Length = 0;
+      p.Write.ByteOffset = 0;
+      p.DeviceIoControl.IoControlCode = 0;
+      p.DeviceIoControl.InputBufferLength = 0;
+      p.DeviceIoControl.OutputBufferLength = 0;
+    }
+    this.DeviceObject = null;
+    this.FileObject = null;
+    this.clearForWalk();
+  }
+
   /** IopClearStackLocation, as the completion walk does: the control bits and the completion fields. */
   clearForWalk(): void {
     this.Control = 0;
@@ -170,8 +193,10 @@ export class Irp {
    */
   reinitialize(status: NtStatus): void {
     this.currentLocation = this.StackCount + 1;
-    for (let i = 0; i < this.stack.length; i++) this.stack[i] = new IO_STACK_LOCATION();
-    this.ioStatus = { Status: status, Information: 0 };
+    for (const location of this.stack) location.zero();
+    // In place, as the C struct is: a driver may hold Irp.IoStatus.
+    this.ioStatus.Status = status;
+    this.ioStatus.Information = 0;
     this.pendingReturned = false;
     this.cancel = false;
     this.CancelIrql = 0;

@@ -279,8 +279,12 @@ describe('reusing IRPs (k:reusing-irps; ddi:nf-wdm-ioreuseirp)', () => {
         };
         await send();
         seen.before = { location: own.CurrentLocation, status: own.IoStatus.Status, routine: k.IoGetNextIrpStackLocation(own).CompletionRoutine !== null };
+        // A pointer to the location taken before the reuse points at the same, zeroed, memory afterwards (as in C).
+        const held = k.IoGetNextIrpStackLocation(own);
+        held.Parameters.Read.Length = 512;
         // The completion routine returned STATUS_MORE_PROCESSING_REQUIRED: the IRP is the driver's again.
         await k.IoReuseIrp(own, STATUS_PENDING);
+        seen.held = [held.MajorFunction, held.Parameters.Read.Length, held.CompletionRoutine];
         const next = k.IoGetNextIrpStackLocation(own);
         seen.after = {
           location: own.CurrentLocation, status: own.IoStatus.Status, information: own.IoStatus.Information,
@@ -297,6 +301,7 @@ describe('reusing IRPs (k:reusing-irps; ddi:nf-wdm-ioreuseirp)', () => {
     const top = (seen.stackCount as number) + 1;
     expect(seen.before).toEqual({ location: top, status: STATUS_UNSUCCESSFUL, routine: false });
     expect(seen.after).toEqual({ location: top, status: STATUS_PENDING, information: 0, major: 0, length: 0, routine: null, pending: false });
+    expect(seen.held).toEqual([0, 0, null]);
     expect(seen.second).toBe(STATUS_SUCCESS);
     const own = firstOf(r.events, 'IrpAllocated', (e) => e.api === 'IoAllocateIrp').irp;
     const reused = ofKind(r.events, 'IrpReused', (e) => e.irp === own);
