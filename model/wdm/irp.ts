@@ -189,7 +189,8 @@ export class Irp {
    * @internal IoReuseIrp's effect (ROS:irp.c#IoReuseIrp): IoInitializeIrp zeroes the whole IRP and
    * sets CurrentLocation = StackCount + 1 — every location, the flags, the thread, the user event
    * and status block, the cancel state and the AssociatedIrp union (MasterIrp, IrpCount,
-   * SystemBuffer) — then IoStatus.Status = `status`. Only the allocation (`api`) survives.
+   * SystemBuffer) — then IoStatus.Status = `status`. Only the allocation (`api`) survives; the IRP
+   * is the caller's again (phase `allocated`).
    */
   reinitialize(status: NtStatus): void {
     this.currentLocation = this.StackCount + 1;
@@ -211,6 +212,7 @@ export class Irp {
     this.MdlAddress = null;
     this.UserBuffer = null;
     this.lastDevice = null;
+    this.phase = 'allocated';
   }
 
   /** @internal the location at 1-based index `loc`, or undefined outside 1..StackCount+1 */

@@ -138,7 +138,6 @@ export function IoReuseIrp(m: Machine, Irp: Irp, Iostatus: NtStatus): void | Pro
     m.irpAccessed(Irp, 'IoReuseIrp');
   } else {
     Irp.reinitialize(Iostatus);
-    Irp.phase = 'allocated';
     m.em.irpReused(Irp, Iostatus);
   }
   return m.point(m.cost('irpAlloc'));
