@@ -2,12 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { formatQueriesBench, benchQueries } from './queries.js';
 import { replayBench } from './replay.js';
-import { best, envelopeOnce, simulateOnce } from './simulate.js';
+import { best, envelopeAwaitOnce, envelopeOnce, promisesPerEvent, simulateOnce } from './simulate.js';
 
 /**
  * `npm run bench`: every figure of the issues, each as a ratio to a baseline measured in the same
  * run, best of several runs (the machines are shared and noisy). Sections:
- *   simulate  simulate-only throughput vs the per-event floor (build + hash + freeze + Subject.next)
+ *   simulate  simulate-only throughput vs the per-event floor (build + hash + freeze + Subject.next),
+ *             alone and with the routine model's promises at the simulator's measured rate
  *   recorder  record to SQLite / Arrow / both vs the raw better-sqlite3 insert, JSON lines, emmett
  *   replay    replay into the fold from Arrow and SQLite; seek latency
  *   queries   the whole rule pack over a 1M-event trace, slowest rules
@@ -35,11 +36,16 @@ function child(script: string, args: readonly string[], env: NodeJS.ProcessEnv =
 console.log(`irptrace bench — ${EVENTS.toLocaleString('en-US')} events, best of ${RUNS}, Node ${process.version}`);
 
 if (want('simulate')) {
+  const perEvent = await promisesPerEvent();
   const floor = await best('baseline: build + hash + freeze + Subject.next', RUNS, () => envelopeOnce(EVENTS));
+  const awaited = await best(`baseline + ${perEvent.toFixed(2)} promises/event (routines)`, RUNS, () => envelopeAwaitOnce(EVENTS, perEvent));
   const simulate = await best('simulate demo, 2 CPUs (stream only)', RUNS, () => simulateOnce(EVENTS));
   console.log('\nsimulate (target ≥ 2 M events/s)');
-  for (const f of [floor, simulate]) console.log(`  ${f.name.padEnd(48)} ${M(f.eventsPerSecond).padStart(10)}   runs ${f.runs.map(M).join(', ')}`);
-  console.log(`  simulate / baseline: ${(simulate.eventsPerSecond / floor.eventsPerSecond).toFixed(2)}`);
+  for (const f of [floor, awaited, simulate]) console.log(`  ${f.name.padEnd(48)} ${M(f.eventsPerSecond).padStart(10)}   runs ${f.runs.map(M).join(', ')}`);
+  console.log(`  simulate / baseline: ${(simulate.eventsPerSecond / floor.eventsPerSecond).toFixed(2)}; simulate / baseline with promises: ${(simulate.eventsPerSecond / awaited.eventsPerSecond).toFixed(2)}`);
+  // At the target an event may take 500 ns in all; what the imposed costs leave to the simulator itself.
+  const ns = (perSecond: number): number => 1e9 / perSecond;
+  console.log(`  per event: simulate ${ns(simulate.eventsPerSecond).toFixed(0)} ns; imposed floor with promises ${ns(awaited.eventsPerSecond).toFixed(0)} ns; left for the simulator at 2 M/s: ${(500 - ns(awaited.eventsPerSecond)).toFixed(0)} ns`);
   if (TEN_MILLION) {
     const out = child('./simulate-rss.ts', ['10000000']);
     console.log(out);
