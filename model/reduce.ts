@@ -32,6 +32,8 @@ const stackCountOf = new DetailCache((d) => (JSON.parse(d) as { stackCount?: num
 const completionOf = new DetailCache((d) => JSON.parse(d) as CompletionDetail);
 const cancelRoutineOf = new DetailCache((d) => (JSON.parse(d) as { routine: string | null }).routine);
 const highImportance = new DetailCache((d) => (JSON.parse(d) as { importance?: string }).importance === 'HighImportance');
+/** detail.threaded of DpcQueued: the DPC went to the threaded queue. */
+const threadedQueue = new DetailCache((d) => (JSON.parse(d) as { threaded?: boolean }).threaded === true);
 
 function contextKey(cpu: CpuState): string {
   return cpu.thread === null ? `cpu:${cpu.id}` : `thread:${cpu.thread}`;
@@ -100,16 +102,18 @@ export function reduce(state: MachineState, e: TraceEvent): MachineState {
       break;
     case 'DpcQueued':
       if (e.result === 1 && cpu !== undefined) {
-        if (e.detail !== null && highImportance.get(e.detail)) cpu.dpcQueue.unshift(e.dpc);
-        else cpu.dpcQueue.push(e.dpc);
+        const queue = e.detail !== null && threadedQueue.get(e.detail) ? cpu.threadedDpcQueue : cpu.dpcQueue;
+        if (e.detail !== null && highImportance.get(e.detail)) queue.unshift(e.dpc);
+        else queue.push(e.dpc);
       }
       // `cpu` is the target here and `irql` the caller's: no processor's IRQL changes.
       return state;
     case 'DpcDequeued':
       if (e.result === 1) {
         for (const c of state.cpus) {
-          const i = c.dpcQueue.indexOf(e.dpc);
-          if (i >= 0) { c.dpcQueue.splice(i, 1); break; }
+          const queue = c.dpcQueue.includes(e.dpc) ? c.dpcQueue : c.threadedDpcQueue;
+          const i = queue.indexOf(e.dpc);
+          if (i >= 0) { queue.splice(i, 1); break; }
         }
       }
       break;
@@ -118,9 +122,10 @@ export function reduce(state: MachineState, e: TraceEvent): MachineState {
     case 'RoutineEntered':
       if (cpu === undefined) break;
       cpu.routines.push({ activation: e.seq, routine: e.routine, driver: e.driver, kind: e.api });
-      if (e.api === 'Dpc' && e.dpc !== null) {
-        const i = cpu.dpcQueue.indexOf(e.dpc);
-        if (i >= 0) cpu.dpcQueue.splice(i, 1);
+      if ((e.api === 'Dpc' || e.api === 'ThreadedDpc') && e.dpc !== null) {
+        const queue = e.api === 'Dpc' ? cpu.dpcQueue : cpu.threadedDpcQueue;
+        const i = queue.indexOf(e.dpc);
+        if (i >= 0) queue.splice(i, 1);
       }
       if (e.api === 'Completion' && irp !== undefined && e.loc !== null) {
         irp.loc = e.loc;

@@ -50,6 +50,11 @@ export interface ScenarioDefinition {
   readonly requesters?: number;
   /** Default number of requests (`--requests` overrides). */
   readonly requests?: number;
+  /**
+   * The machine's ThreadDpcEnable registry value (default true): false runs threaded DPCs
+   * (KeInitializeThreadedDpc) as ordinary DPCs at DISPATCH_LEVEL (k:introduction-to-threaded-dpcs).
+   */
+  readonly threadDpcEnable?: boolean;
   /** The requests, drawn from the run's seeded source. */
   workload(rng: SeededRandom, count: number): Iterable<IoRequest>;
   drivers(k: Kernel): readonly DriverDefinition[];
@@ -82,5 +87,6 @@ export function scenarioProblems(value: unknown): string[] {
   }
   if (typeof s.workload !== 'function') problems.push('workload must be a function (rng, count) => requests');
   if (typeof s.drivers !== 'function') problems.push('drivers must be a function (k) => driver definitions');
+  if (s.threadDpcEnable !== undefined && typeof s.threadDpcEnable !== 'boolean') problems.push('threadDpcEnable must be true or false');
   return problems;
 }

@@ -61,7 +61,7 @@ export class Simulation {
       requests: config.requests ?? scenario.requests ?? 100,
       maxEvents: config.maxEvents ?? DEFAULT_CONFIG.maxEvents,
     });
-    this.machine = new Machine({ seed: this.config.seed, cpus: this.config.cpus, maxEvents: this.config.maxEvents }, (e) => this.subject.next(e));
+    this.machine = new Machine({ seed: this.config.seed, cpus: this.config.cpus, maxEvents: this.config.maxEvents, threadDpcEnable: scenario.threadDpcEnable ?? true }, (e) => this.subject.next(e));
   }
 
   /** The machine's state now, read from the simulator's own structures (tests compare it with the fold). */
@@ -80,7 +80,8 @@ export class Simulation {
     this.started = true;
     const m = this.machine;
     const { scenario, config } = this;
-    m.em.sessionStarted(JSON.stringify({ scenario: scenario.name, seed: config.seed, cpus: config.cpus, requests: config.requests }));
+    // threadDpcEnable only when off: the machine's registry setting, as the scenario describes it.
+    m.em.sessionStarted(JSON.stringify({ scenario: scenario.name, seed: config.seed, cpus: config.cpus, requests: config.requests, ...(m.threadDpcEnable ? {} : { threadDpcEnable: false }) }));
     let end: RunEnd;
     try {
       const hardware = new Map(scenario.devices.map((d) => [d.name, new DeviceHardware(d, m.rng, (at, fire) => m.schedule(at, fire), (hw) => m.assertInterrupt(hw))]));

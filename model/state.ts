@@ -33,6 +33,8 @@ export interface CpuState extends ContextState {
   thread: ThreadId | null;
   /** Queued DPC objects, in the order they will run. */
   readonly dpcQueue: string[];
+  /** Queued threaded DPC objects, in the order its DPC thread will run them. */
+  readonly threadedDpcQueue: string[];
 }
 
 /** A completion routine registered in one stack location. */
@@ -90,7 +92,7 @@ export interface MachineState {
 export function initialState(cpus: number): MachineState {
   return {
     seq: -1, timeNs: 0, ended: null,
-    cpus: Array.from({ length: cpus }, (_, id) => ({ id, irql: 0, thread: null, frames: [], routines: [], dpcQueue: [] })),
+    cpus: Array.from({ length: cpus }, (_, id) => ({ id, irql: 0, thread: null, frames: [], routines: [], dpcQueue: [], threadedDpcQueue: [] })),
     irps: new Map(), locks: new Map(), parked: new Map(),
   };
 }
@@ -99,7 +101,7 @@ export function initialState(cpus: number): MachineState {
 export function cloneState(s: MachineState): MachineState {
   return {
     seq: s.seq, timeNs: s.timeNs, ended: s.ended,
-    cpus: s.cpus.map((c) => ({ ...c, frames: [...c.frames], routines: [...c.routines], dpcQueue: [...c.dpcQueue] })),
+    cpus: s.cpus.map((c) => ({ ...c, frames: [...c.frames], routines: [...c.routines], dpcQueue: [...c.dpcQueue], threadedDpcQueue: [...c.threadedDpcQueue] })),
     irps: new Map([...s.irps].map(([k, v]) => [k, { ...v, pending: [...v.pending], completions: [...v.completions] }])),
     locks: new Map(s.locks),
     parked: new Map([...s.parked].map(([k, v]) => [k, { irql: v.irql, frames: [...v.frames], routines: [...v.routines] }])),
@@ -117,7 +119,7 @@ export function canonicalState(s: MachineState): unknown {
     .map(([key, c]) => ({ key, irql: c.irql, frames: [...c.frames], routines: [...c.routines] }));
   // Copies throughout: the fold goes on mutating the state this was taken from.
   return {
-    cpus: s.cpus.map((c) => ({ id: c.id, irql: c.irql, thread: c.thread, frames: [...c.frames], routines: [...c.routines], dpcQueue: [...c.dpcQueue] })),
+    cpus: s.cpus.map((c) => ({ id: c.id, irql: c.irql, thread: c.thread, frames: [...c.frames], routines: [...c.routines], dpcQueue: [...c.dpcQueue], threadedDpcQueue: [...c.threadedDpcQueue] })),
     irps: [...s.irps.values()].sort((a, b) => a.id - b.id).map(({ walkFrom: _w, ...irp }) => ({ ...irp, pending: [...irp.pending], completions: [...irp.completions] })),
     locks: [...s.locks].sort(([a], [b]) => (a < b ? -1 : 1)),
     parked,

@@ -27,7 +27,8 @@ export function decodeState(text: string): MachineState {
   const e = JSON.parse(text) as EncodedState;
   return {
     seq: e.seq, timeNs: e.timeNs, ended: e.ended,
-    cpus: e.cpus.map((c) => ({ ...c, frames: [...c.frames], routines: [...c.routines], dpcQueue: [...c.dpcQueue] })),
+    // A sidecar saved before threaded DPCs has no threaded queue: its trace cannot have one queued.
+    cpus: e.cpus.map((c) => ({ ...c, frames: [...c.frames], routines: [...c.routines], dpcQueue: [...c.dpcQueue], threadedDpcQueue: [...(c.threadedDpcQueue ?? [])] })),
     irps: new Map(e.irps.map((irp) => [irp.id as IrpId, { ...irp, pending: [...irp.pending], completions: [...irp.completions] }])),
     locks: new Map(e.locks),
     parked: new Map(e.parked.map(([k, c]) => [k, { irql: c.irql, frames: [...c.frames], routines: [...c.routines] }])),

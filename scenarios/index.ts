@@ -12,6 +12,8 @@ import reuseBuildIrp from './reuse-build-irp.js';
 import reuseIrp from './reuse-irp.js';
 import successWithoutMark from './success-without-mark.js';
 import threadNotTerminated from './thread-not-terminated.js';
+import threadedDpc from './threaded-dpc.js';
+import threadedDpcWait from './threaded-dpc-wait.js';
 import touchAfterComplete from './touch-after-complete.js';
 import workerThread from './worker-thread.js';
 
@@ -20,6 +22,7 @@ export const BUILTIN_SCENARIOS: readonly ScenarioDefinition[] = Object.freeze([
   demo,
   workerThread,
   reuseIrp,
+  threadedDpc,
   originalCompletedBeforeFree,
   masterCompletedEarly,
   associatedMprOrphan,
@@ -32,6 +35,7 @@ export const BUILTIN_SCENARIOS: readonly ScenarioDefinition[] = Object.freeze([
   doubleCompletion,
   threadNotTerminated,
   reuseBuildIrp,
+  threadedDpcWait,
 ]);
 
 /** A built-in scenario by name. */

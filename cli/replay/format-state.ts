@@ -27,7 +27,7 @@ export function formatState(state: MachineState, event: TraceEvent): string {
   if (irps.length === 0) out.push('  none');
   for (const irp of irps) out.push(...formatIrpLines(irp));
   out.push('', 'DPC queues');
-  for (const cpu of state.cpus) out.push(`  cpu ${cpu.id}  ${cpu.dpcQueue.length === 0 ? '-' : cpu.dpcQueue.join(', ')}`);
+  for (const cpu of state.cpus) out.push(`  cpu ${cpu.id}  ${dpcQueues(cpu)}`);
   out.push('', 'spin locks');
   const locks = [...state.locks].sort(([a], [b]) => (a < b ? -1 : 1));
   if (locks.length === 0) out.push('  none held');
@@ -38,8 +38,14 @@ export function formatState(state: MachineState, event: TraceEvent): string {
 /** One processor: IRQL, thread, raise frames (innermost last), routine stack (innermost last), DPC queue. */
 export function formatCpuLines(cpu: CpuState, withQueue = false): string[] {
   const lines = [`  cpu ${cpu.id}  ${irqlName(cpu.irql)}  ${cpu.thread === null ? 'arbitrary context (no thread)' : `thread ${cpu.thread}`}`, ...contextLines(cpu.frames, cpu.routines)];
-  if (withQueue) lines.push(`         DPC queue     ${cpu.dpcQueue.length === 0 ? '-' : cpu.dpcQueue.join(', ')}`);
+  if (withQueue) lines.push(`         DPC queue     ${dpcQueues(cpu)}`);
   return lines;
+}
+
+/** A processor's DPC queue, then its threaded queue when it has one queued. */
+function dpcQueues(cpu: CpuState): string {
+  const normal = cpu.dpcQueue.length === 0 ? '-' : cpu.dpcQueue.join(', ');
+  return cpu.threadedDpcQueue.length === 0 ? normal : `${normal}; threaded: ${cpu.threadedDpcQueue.join(', ')}`;
 }
 
 /** A context's raise frames and routine stack (innermost last). */

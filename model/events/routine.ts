@@ -6,7 +6,12 @@ export type RoutineKind = 'DriverEntry' | 'AddDevice' | 'Dispatch' | 'StartIo' |
   /** A PsCreateSystemThread StartRoutine: the life of the driver's thread. */
   | 'SystemThread'
   /** DriverUnload, called by the system thread once the workload is done. */
-  | 'Unload';
+  | 'Unload'
+  /**
+   * A CustomThreadedDpc (KeInitializeThreadedDpc) run by its processor's DPC thread at PASSIVE_LEVEL.
+   * With threaded DPCs disabled (ThreadDpcEnable = 0) the same routine runs as a `Dpc`.
+   */
+  | 'ThreadedDpc';
 
 /** A driver routine starts; its `seq` is the `activation` of every event inside it. */
 export type RoutineEntered = TraceEventOf<'RoutineEntered', { routine: string; driver: string; api: RoutineKind }>;

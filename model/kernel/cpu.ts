@@ -17,6 +17,12 @@ export class Cpu {
   /** Resumes its code when it yielded to the scheduler at a preemption point. */
   resume: (() => void) | null = null;
   readonly dpcQueue: KDPC[] = [];
+  /** Threaded DPCs waiting for the processor's DPC thread (KPRCB DpcData[DPC_THREADED]). */
+  readonly threadedDpcQueue: KDPC[] = [];
+  /** The processor's DPC thread, created with its first threaded DPC; it runs only here. */
+  dpcThread: Thread | null = null;
+  /** The DPC thread is blocked on an empty queue: the next threaded insert wakes it. */
+  dpcThreadIdle = false;
   /** A DISPATCH_LEVEL software interrupt was requested for the DPC queue. */
   dpcRequested = false;
   /** KiRetireDpcList is running: DPCs on one processor do not preempt each other. */

@@ -151,12 +151,14 @@ export class Emitter {
     this.make('SpinLockReleased', this.current, true, null, null, null, null, null, null, null, null, lock, null, null, api, null);
   }
 
-  dpcQueued(target: Cpu, callerIrql: Irql, dpc: string, device: string | null, irp: Irp | null, inserted: boolean, api: 'IoRequestDpc' | 'KeInsertQueueDpc', importance: string): void {
+  dpcQueued(target: Cpu, callerIrql: Irql, dpc: string, device: string | null, irp: Irp | null, inserted: boolean, api: 'IoRequestDpc' | 'KeInsertQueueDpc', importance: string, threaded: boolean): void {
     // `cpu` is the target processor (trace-schema.md); `irql` and the routine are the caller's,
-    // and detail.from names the inserting processor.
+    // detail.from names the inserting processor, and detail.threaded (only when true) says the DPC
+    // went to the threaded queue.
     const from = this.current;
+    const at = from === null ? -1 : from.id;
     this.make('DpcQueued', from, true, device, irp === null ? null : irp.id, null, null, null, null, null, dpc, null, null, inserted ? 1 : 0, api,
-      this.detailFor(importance, from === null ? -1 : from.id, () => `{"importance":"${importance}","from":${from === null ? null : from.id}}`), null, target, callerIrql);
+      this.detailFor(importance, threaded ? 4096 + at : at, () => `{"importance":"${importance}","from":${from === null ? null : from.id}${threaded ? ',"threaded":true' : ''}}`), null, target, callerIrql);
   }
   dpcDequeued(dpc: string, removed: boolean): void {
     this.make('DpcDequeued', this.current, true, null, null, null, null, null, null, null, dpc, null, null, removed ? 1 : 0, 'KeRemoveQueueDpc', null);

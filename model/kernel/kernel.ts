@@ -56,6 +56,7 @@ export class Kernel {
   /** A new DPC object (the storage a driver would embed in its extension). */
   KDPC(Name: string): KDPC { return new KDPCClass(Name); }
   KeInitializeDpc(Dpc: KDPC, DeferredRoutine: PKDEFERRED_ROUTINE, DeferredContext: unknown): void { dpc.KeInitializeDpc(this.m, Dpc, DeferredRoutine, DeferredContext); }
+  KeInitializeThreadedDpc(Dpc: KDPC, DeferredRoutine: PKDEFERRED_ROUTINE, DeferredContext: unknown): void { dpc.KeInitializeThreadedDpc(this.m, Dpc, DeferredRoutine, DeferredContext); }
   KeSetImportanceDpc(Dpc: KDPC, Importance: KDPC_IMPORTANCE): void { dpc.KeSetImportanceDpc(Dpc, Importance); }
   KeSetTargetProcessorDpc(Dpc: KDPC, Number: number): void { dpc.KeSetTargetProcessorDpc(this.m, Dpc, Number); }
   KeInsertQueueDpc(Dpc: KDPC, SystemArgument1: unknown, SystemArgument2: unknown): boolean | Promise<boolean> { return dpc.KeInsertQueueDpc(this.m, Dpc, SystemArgument1, SystemArgument2); }

@@ -13,6 +13,7 @@ import { signalObject } from './dispatcher.js';
 import type { ExecContext } from './context.js';
 import { runApcs } from './apc-delivery.js';
 import { drainDpcs } from './dpc-drain.js';
+import { dpcThreadBody } from './dpc-thread.js';
 import { Emitter } from './emitter.js';
 import { BugcheckError, RunStopped, ScenarioError } from './errors.js';
 import type { DeviceHardware } from './hardware.js';
@@ -27,6 +28,8 @@ export interface MachineConfig {
   readonly maxEvents: number;
   /** How far, at most, a processor may run ahead of the next one due (ns): the scheduler's seeded slack. */
   readonly sliceSlackNs?: number;
+  /** The ThreadDpcEnable registry value: false runs threaded DPCs as ordinary ones. Default true. */
+  readonly threadDpcEnable?: boolean;
 }
 
 /** Chance, out of 2^32, that a kernel call at PASSIVE_LEVEL in a thread loses the processor. */
@@ -81,12 +84,14 @@ export class Machine implements IrpAccessObserver {
   private handedBack = true;
   private sliceEnd = Infinity;
   private readonly slack: number;
+  readonly threadDpcEnable: boolean;
 
   constructor(readonly config: MachineConfig, sink: (event: TraceEvent) => void) {
     this.rng = new SeededRandom(config.seed);
     this.cpus = Array.from({ length: config.cpus }, (_, i) => new Cpu(i));
     this.em = new Emitter(sink, Math.max(0, config.maxEvents - 1));
     this.slack = config.sliceSlackNs ?? 3000;
+    this.threadDpcEnable = config.threadDpcEnable ?? true;
   }
 
   /** The processor whose code is running. */
@@ -124,7 +129,8 @@ export class Machine implements IrpAccessObserver {
     cpu.clock += costNs;
     if (cpu.clock > this.sliceEnd) return this.yieldThenDeliver(cpu);
     if (this.hasDeliverable(cpu)) return this.deliver(cpu);
-    if (cpu.ctx.irql === PASSIVE_LEVEL && cpu.thread !== null && this.rng.u32() < PREEMPT_CHANCE) return this.preempt();
+    // No thread preempts a DPC thread (k:introduction-to-threaded-dpcs).
+    if (cpu.ctx.irql === PASSIVE_LEVEL && cpu.thread !== null && cpu.thread.dpcThreadOf === null && this.rng.u32() < PREEMPT_CHANCE) return this.preempt();
     return undefined;
   }
 
@@ -151,11 +157,41 @@ export class Machine implements IrpAccessObserver {
     const pending = cpu.pendingInterrupts;
     for (let i = 0; i < pending.length; i++) if (pending[i]!.Irql > irql) return true;
     if (irql < DISPATCH_LEVEL && cpu.dpcQueue.length > 0 && cpu.dpcRequested && !cpu.draining) return true;
+    if (irql < DISPATCH_LEVEL && cpu.thread !== null && this.dpcThreadReady(cpu)) return true;
     const thread = cpu.ctx.thread;
     return irql < APC_LEVEL && thread !== null && thread.apcQueue.length > 0;
   }
 
-  /** Runs what is due on the processor at its IRQL: interrupts first, then DPCs, then kernel APCs. */
+  /** The processor's DPC thread has threaded DPCs to run (or a wait of its own satisfied). */
+  dpcThreadReady(cpu: Cpu): boolean {
+    const thread = cpu.dpcThread;
+    return thread !== null && thread.state === 'ready';
+  }
+
+  /**
+   * A threaded DPC was queued to `cpu`: ready its DPC thread (created with the first one). It runs
+   * before any other thread there, and the thread running there gives the processor up at its next
+   * kernel call below DISPATCH_LEVEL (`deliver`).
+   */
+  readyDpcThread(cpu: Cpu): void {
+    let thread = cpu.dpcThread;
+    if (thread === null) {
+      thread = new Thread(this.nextThreadId++, `DpcThread${cpu.id}`, dpcThreadBody(this, cpu));
+      thread.system = true;
+      thread.dpcThreadOf = cpu;
+      cpu.dpcThread = thread;
+      thread.state = 'ready';
+    } else if (cpu.dpcThreadIdle) {
+      cpu.dpcThreadIdle = false;
+      thread.state = 'ready';
+    }
+    this.workArrived();
+  }
+
+  /**
+   * Runs what is due on the processor at its IRQL: interrupts first, then DPCs, then — in a thread
+   * below DISPATCH_LEVEL — the switch to a ready DPC thread, then kernel APCs.
+   */
   async deliver(cpu: Cpu): Promise<void> {
     for (;;) {
       const irql = cpu.ctx.irql;
@@ -172,6 +208,12 @@ export class Machine implements IrpAccessObserver {
       if (irql < DISPATCH_LEVEL && cpu.dpcQueue.length > 0 && cpu.dpcRequested && !cpu.draining) {
         await drainDpcs(this, cpu);
         continue;
+      }
+      if (irql < DISPATCH_LEVEL && cpu.thread !== null && this.dpcThreadReady(cpu)) {
+        // The DPC thread outranks every thread: the running one yields the processor at once, and
+        // runs what is due wherever it resumes (blockThread).
+        await this.sleepUntil(cpu.clock);
+        return;
       }
       const thread = cpu.ctx.thread;
       if (irql < APC_LEVEL && thread !== null && thread.apcQueue.length > 0) {
@@ -204,6 +246,11 @@ export class Machine implements IrpAccessObserver {
   makeReady(thread: Thread): void {
     if (thread.state === 'ready' || thread.state === 'running' || thread.state === 'done') return;
     thread.state = 'ready';
+    // A DPC thread runs only on its own processor, which picks it before the shared ready queue.
+    if (thread.dpcThreadOf !== null) {
+      this.workArrived();
+      return;
+    }
     this.readyThreads.push(thread);
     this.workArrived();
   }
@@ -327,7 +374,7 @@ export class Machine implements IrpAccessObserver {
   private idleTime(cpu: Cpu): number {
     if (cpu.resume !== null) return cpu.clock;
     if (cpu.busy) return Infinity;
-    if (cpu.pendingInterrupts.length > 0 || cpu.dpcQueue.length > 0 || this.readyThreads.length > 0) {
+    if (cpu.pendingInterrupts.length > 0 || cpu.dpcQueue.length > 0 || this.readyThreads.length > 0 || this.dpcThreadReady(cpu)) {
       return Math.max(cpu.clock, this.em.lastTime);
     }
     return Infinity;
@@ -417,6 +464,8 @@ export class Machine implements IrpAccessObserver {
           cpu.busy = false;
           this.handBack();
         }, (error: unknown) => this.fail(error));
+      } else if (this.dpcThreadReady(cpu)) {
+        this.runThread(cpu, cpu.dpcThread!);
       } else {
         this.runThread(cpu, this.readyThreads.shift()!);
       }

@@ -10,7 +10,7 @@ import type { Machine } from './machine.js';
 /** What each kind of routine returns. */
 const RETURNS: Record<RoutineKind, 'status' | 'boolean' | 'void'> = {
   DriverEntry: 'status', AddDevice: 'status', Dispatch: 'status', Completion: 'status',
-  Isr: 'boolean', StartIo: 'void', Dpc: 'void', Cancel: 'void', SystemThread: 'status', Unload: 'void',
+  Isr: 'boolean', StartIo: 'void', Dpc: 'void', Cancel: 'void', SystemThread: 'status', Unload: 'void', ThreadedDpc: 'void',
 };
 
 /** The name the trace gives a routine: its function name. */

@@ -50,7 +50,7 @@ export function snapshotMachine(m: Machine): MachineState {
   for (const cpu of m.cpus) if (cpu.ctx !== cpu.idleCtx) parked.set(`cpu:${cpu.id}`, context(cpu.idleCtx));
   return {
     seq: m.em.count - 1, timeNs: m.em.lastTime, ended: m.end?.reason ?? null,
-    cpus: m.cpus.map((c) => ({ id: c.id, thread: c.ctx.thread === null ? null : c.ctx.thread.id, ...context(c.ctx), dpcQueue: c.dpcQueue.map((d) => d.Name) })),
+    cpus: m.cpus.map((c) => ({ id: c.id, thread: c.ctx.thread === null ? null : c.ctx.thread.id, ...context(c.ctx), dpcQueue: c.dpcQueue.map((d) => d.Name), threadedDpcQueue: c.threadedDpcQueue.map((d) => d.Name) })),
     irps, locks, parked,
   };
 }

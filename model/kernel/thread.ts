@@ -30,6 +30,8 @@ export class Thread {
   driver: string | null = null;
   /** A system thread (the System thread, a driver's own); false for the requesters, which are user threads. */
   system = false;
+  /** For a processor's DPC thread: that processor (it runs nowhere else and no other thread preempts it). */
+  dpcThreadOf: Cpu | null = null;
   constructor(readonly id: ThreadId, readonly name: string, readonly body: () => Promise<void>) {
     this.object = new KTHREAD(`Thread${id}`);
   }

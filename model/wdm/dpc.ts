@@ -20,6 +20,8 @@ export class KDPC {
   Number: number | null = null;
   /** @internal the queue it is in (DpcData); null when not queued — re-queueable from the moment it is dequeued */
   queuedOn: Cpu | null = null;
+  /** @internal initialised by KeInitializeThreadedDpc (ThreadedDpcObject): it goes to the threaded queue when threaded DPCs are enabled */
+  threaded = false;
   /** @internal the routine's name, for the trace */
   routineName = '';
   /** @internal the driver that owns the routine */

@@ -15,6 +15,6 @@ SELECT a.seq AS seq, a.activation AS seq2,
 FROM events a
 LEFT JOIN routine_runs r ON r.activation = a.activation
 WHERE a.kind = 'IrpAllocated' AND a.api IN ('IoBuildSynchronousFsdRequest', 'IoBuildDeviceIoControlRequest')
-  AND (a.irql > 1 OR r.kind IN ('Dpc', 'Isr', 'Completion', 'Cancel', 'StartIo')
+  AND (a.irql > 1 OR r.kind IN ('Dpc', 'ThreadedDpc', 'Isr', 'Completion', 'Cancel', 'StartIo')
        OR (a.api = 'IoBuildSynchronousFsdRequest' AND a.major IN ('IRP_MJ_READ', 'IRP_MJ_WRITE') AND r.kind = 'Dispatch'
            AND NOT EXISTS (SELECT 1 FROM events q WHERE q.kind = 'RequestIssued' AND q.irp = r.irp AND q.device = r.device)))

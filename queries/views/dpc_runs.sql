@@ -1,4 +1,5 @@
--- dpc_runs: one row per DPC queuing (IoRequestDpc / KeInsertQueueDpc), with the run it led to.
+-- dpc_runs: one row per DPC queuing (IoRequestDpc / KeInsertQueueDpc), with the run it led to;
+-- threaded DPCs too (their run's routine kind is ThreadedDpc, run in the processor's DPC thread).
 --   queued_seq, queued_time_ns, api, dpc, device, irp (SystemArgument1 when it is an IRP)
 --   queued_irql, queued_cpu      the caller's IRQL and processor; queued_activation: the routine that queued it
 --   target_cpu                   the processor whose queue it went to
@@ -10,7 +11,7 @@
 WITH q AS (
   SELECT seq, 'Q' AS what, dpc FROM events WHERE kind = 'DpcQueued' AND result = 1
   UNION ALL
-  SELECT activation, 'R', dpc FROM routine_runs WHERE kind = 'Dpc'
+  SELECT activation, 'R', dpc FROM routine_runs WHERE kind IN ('Dpc', 'ThreadedDpc')
 ), paired AS (
   SELECT seq, what, lead(seq) OVER (PARTITION BY dpc ORDER BY seq) AS next_seq,
          lead(what) OVER (PARTITION BY dpc ORDER BY seq) AS next_what

@@ -2,7 +2,7 @@
 --   activation      seq of the RoutineEntered: the `activation` of every event the routine emitted itself
 --   routine, kind, driver, device, irp, dpc
 --                   the routine's function name; kind = DriverEntry, AddDevice, Dispatch, StartIo, Isr,
---                   Dpc, Completion, Cancel, SystemThread or Unload; the IRP it was called for (Dpc: SystemArgument1)
+--                   Dpc, ThreadedDpc, Completion, Cancel, SystemThread or Unload; the IRP it was called for (Dpc: SystemArgument1)
 --   cpu, thread     where it started
 --   entry_seq, entry_time_ns, entry_irql, entry_loc
 --   return_seq, return_time_ns, return_irql, return_loc   NULL if it never returned (bug check, cut trace)

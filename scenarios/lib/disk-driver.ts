@@ -1,5 +1,5 @@
 import {
-  DO_DEVICE_INITIALIZING, DO_DIRECT_IO, IO_DISK_INCREMENT, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE,
+  DISPATCH_LEVEL, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, IO_DISK_INCREMENT, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE,
   STATUS_PENDING, STATUS_SUCCESS,
   type DeviceObject, type DriverDefinition, type DriverObject, type HardwareResources, type Irp, type KDPC, type KINTERRUPT, type Kernel, type NtStatus,
 } from '../../model/index.js';
@@ -9,6 +9,8 @@ export interface DiskExtension {
   Lower: DeviceObject | null;
   Interrupt: KINTERRUPT | null;
   Registers: HardwareResources['Registers'] | null;
+  /** With `threadedDpc`: the KDPC the ISR queues instead of the device's DpcForIsr. */
+  CompletionDpc: KDPC | null;
 }
 
 /** Which parts of the disk driver a buggy variant replaces; the rest is the correct driver. */
@@ -17,6 +19,31 @@ export interface DiskDriverOverrides {
   DiskInterruptService?: (k: Kernel, Interrupt: KINTERRUPT, DeviceObject: DeviceObject<DiskExtension>) => Promise<boolean>;
   DiskDpcForIsr?: (k: Kernel, Dpc: KDPC, DeviceObject: DeviceObject<DiskExtension>, Irp: Irp) => Promise<void>;
   DiskDispatchDeviceControl?: (k: Kernel, DeviceObject: DeviceObject<DiskExtension>, Irp: Irp) => Promise<NtStatus>;
+  /** The CustomThreadedDpc of a `threadedDpc` driver. */
+  DiskThreadedDpc?: (k: Kernel, Dpc: KDPC, DeviceObject: DeviceObject<DiskExtension>, Irp: Irp) => Promise<void>;
+}
+
+/**
+ * What the threaded DPC does, correct at PASSIVE_LEVEL and at DISPATCH_LEVEL alike: IoStartNextPacket
+ * wants DISPATCH_LEVEL, so it raises around it (KeRaiseIrql from DISPATCH_LEVEL to itself is allowed).
+ */
+export async function finishTransferAtAnyIrql(k: Kernel, DeviceObject: DeviceObject<DiskExtension>, Irp: Irp): Promise<void> {
+  const stack = k.IoGetCurrentIrpStackLocation(Irp);
+  Irp.IoStatus.Status = STATUS_SUCCESS;
+  Irp.IoStatus.Information = stack.Parameters.Read.Length;
+  const old = await k.KeRaiseIrql(DISPATCH_LEVEL);
+  await k.IoStartNextPacket(DeviceObject, false);
+  await k.KeLowerIrql(old);
+  await k.IoCompleteRequest(Irp, IO_DISK_INCREMENT);
+}
+
+/** How the disk driver finishes a transfer. */
+export interface DiskDriverOptions {
+  /**
+   * Queue a threaded DPC (KeInitializeThreadedDpc + KeInsertQueueDpc) from the ISR instead of the
+   * DpcForIsr (IoRequestDpc): the same work, at PASSIVE_LEVEL in the processor's DPC thread.
+   */
+  readonly threadedDpc?: boolean;
 }
 
 /**
@@ -25,7 +52,7 @@ export interface DiskDriverOverrides {
  * interrupt and queues the DpcForIsr with IoRequestDpc; the DpcForIsr starts the next packet and
  * completes the IRP.
  */
-export function diskDriver(k: Kernel, overrides: DiskDriverOverrides = {}): DriverDefinition {
+export function diskDriver(k: Kernel, overrides: DiskDriverOverrides = {}, options: DiskDriverOptions = {}): DriverDefinition {
   async function DiskDispatchReadWrite(DeviceObject: DeviceObject<DiskExtension>, Irp: Irp): Promise<NtStatus> {
     if (overrides.DiskDispatchReadWrite) return overrides.DiskDispatchReadWrite(k, DeviceObject, Irp);
     k.IoMarkIrpPending(Irp);
@@ -43,8 +70,10 @@ export function diskDriver(k: Kernel, overrides: DiskDriverOverrides = {}): Driv
     const registers = DeviceObject.DeviceExtension.Registers!;
     if ((await k.READ_REGISTER_ULONG(registers.Status)) === 0) return false;
     await k.WRITE_REGISTER_ULONG(registers.Status, 1);
-    // Last thing before returning: the DpcForIsr may start on another processor at once.
-    await k.IoRequestDpc(DeviceObject, DeviceObject.CurrentIrp, null);
+    // Last thing before returning: the DPC may start on another processor at once.
+    const threaded = DeviceObject.DeviceExtension.CompletionDpc;
+    if (threaded !== null) await k.KeInsertQueueDpc(threaded, DeviceObject.CurrentIrp, null);
+    else await k.IoRequestDpc(DeviceObject, DeviceObject.CurrentIrp, null);
     return true;
   }
 
@@ -57,6 +86,14 @@ export function diskDriver(k: Kernel, overrides: DiskDriverOverrides = {}): Driv
     await k.IoCompleteRequest(Irp, IO_DISK_INCREMENT);
   }
 
+  /** The CustomThreadedDpc: at PASSIVE_LEVEL, or at DISPATCH_LEVEL with threaded DPCs disabled. */
+  async function DiskThreadedDpc(Dpc: KDPC, DeferredContext: unknown, SystemArgument1: unknown): Promise<void> {
+    const DeviceObject = DeferredContext as DeviceObject<DiskExtension>;
+    const Irp = SystemArgument1 as Irp;
+    if (overrides.DiskThreadedDpc) return overrides.DiskThreadedDpc(k, Dpc, DeviceObject, Irp);
+    await finishTransferAtAnyIrql(k, DeviceObject, Irp);
+  }
+
   async function DiskDispatchDeviceControl(DeviceObject: DeviceObject<DiskExtension>, Irp: Irp): Promise<NtStatus> {
     if (overrides.DiskDispatchDeviceControl) return overrides.DiskDispatchDeviceControl(k, DeviceObject, Irp);
     Irp.IoStatus.Status = STATUS_SUCCESS;
@@ -67,11 +104,17 @@ export function diskDriver(k: Kernel, overrides: DiskDriverOverrides = {}): Driv
 
   async function DiskAddDevice(DriverObject: DriverObject, PhysicalDeviceObject: DeviceObject): Promise<NtStatus> {
     const resources = PhysicalDeviceObject.HardwareResources!;
-    const { status, DeviceObject } = k.IoCreateDevice<DiskExtension>(DriverObject, { Lower: null, Interrupt: null, Registers: resources.Registers }, `${PhysicalDeviceObject.Name}.fdo`);
+    const { status, DeviceObject } = k.IoCreateDevice<DiskExtension>(DriverObject, { Lower: null, Interrupt: null, Registers: resources.Registers, CompletionDpc: null }, `${PhysicalDeviceObject.Name}.fdo`);
     if (status !== STATUS_SUCCESS) return status;
     DeviceObject.Flags |= DO_DIRECT_IO;
     DeviceObject.DeviceExtension.Lower = k.IoAttachDeviceToDeviceStack(DeviceObject, PhysicalDeviceObject);
-    k.IoInitializeDpcRequest(DeviceObject, DiskDpcForIsr);
+    if (options.threadedDpc) {
+      const dpc = k.KDPC(`${DeviceObject.Name}.CompletionDpc`);
+      k.KeInitializeThreadedDpc(dpc, DiskThreadedDpc, DeviceObject);
+      DeviceObject.DeviceExtension.CompletionDpc = dpc;
+    } else {
+      k.IoInitializeDpcRequest(DeviceObject, DiskDpcForIsr);
+    }
     const connected = k.IoConnectInterrupt(DiskInterruptService, DeviceObject, null, resources.Vector, resources.Irql, resources.Irql, 'Latched', false, -1, false);
     if (connected.status !== STATUS_SUCCESS) return connected.status;
     DeviceObject.DeviceExtension.Interrupt = connected.InterruptObject;

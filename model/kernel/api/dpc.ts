@@ -21,9 +21,21 @@ export function KeInitializeDpc(m: Machine, Dpc: KDPC, DeferredRoutine: PKDEFERR
   Dpc.Number = null;
 }
 
+/**
+ * KeInitializeThreadedDpc(Dpc, DeferredRoutine, DeferredContext): as KeInitializeDpc, for a
+ * CustomThreadedDpc. Inserted with the same KeInsertQueueDpc, it goes to the processor's threaded
+ * queue and runs at PASSIVE_LEVEL in that processor's DPC thread — or, with threaded DPCs disabled
+ * (ThreadDpcEnable = 0), as an ordinary DPC (k:introduction-to-threaded-dpcs; ddi:nf-wdm-keinitializethreadeddpc).
+ */
+export function KeInitializeThreadedDpc(m: Machine, Dpc: KDPC, DeferredRoutine: PKDEFERRED_ROUTINE, DeferredContext: unknown): void {
+  KeInitializeDpc(m, Dpc, DeferredRoutine, DeferredContext);
+  Dpc.threaded = true;
+}
+
 /** IoInitializeDpcRequest(DeviceObject, DpcRoutine) = KeInitializeDpc(&DeviceObject->Dpc, DpcRoutine, DeviceObject). */
 export function IoInitializeDpcRequest(m: Machine, DeviceObject: DeviceObject, DpcRoutine: PIO_DPC_ROUTINE): void {
   KeInitializeDpc(m, DeviceObject.Dpc, DpcRoutine as PKDEFERRED_ROUTINE, DeviceObject);
+  DeviceObject.Dpc.threaded = false;
   DeviceObject.Dpc.device = DeviceObject;
   DeviceObject.Dpc.driverName = DeviceObject.DriverObject.DriverName;
 }
@@ -43,13 +55,25 @@ export function KeSetTargetProcessorDpc(m: Machine, Dpc: KDPC, Number: number): 
  * KeInsertQueueDpc(Dpc, SystemArgument1, SystemArgument2), in ReactOS's order: raise to HIGH_LEVEL,
  * pick the target queue, and if the DPC is not already queued store the arguments and insert it
  * (HighImportance at the head); otherwise return FALSE and drop the arguments. Then lower.
+ *
+ * A threaded DPC goes to the threaded queue when threaded DPCs are enabled (windows-semantics.md §2
+ * step 3); importance then only picks head or tail (ddi:nf-wdm-kesetimportancedpc), and the insert
+ * readies the target's DPC thread.
  */
 export function KeInsertQueueDpc(m: Machine, Dpc: KDPC, SystemArgument1: unknown, SystemArgument2: unknown, api: 'IoRequestDpc' | 'KeInsertQueueDpc' = 'KeInsertQueueDpc'): boolean | Promise<boolean> {
   const cpu = m.enter(api);
   const old = raiseIrql(m.em, cpu, HIGH_LEVEL, 'KeInsertQueueDpc');
   const target = Dpc.Number === null ? cpu : m.cpus[Dpc.Number]!;
   const inserted = Dpc.queuedOn === null;
-  if (inserted) {
+  const threaded = Dpc.threaded && m.threadDpcEnable;
+  if (inserted && threaded) {
+    Dpc.SystemArgument1 = SystemArgument1;
+    Dpc.SystemArgument2 = SystemArgument2;
+    Dpc.queuedOn = target;
+    if (Dpc.Importance === 'HighImportance') target.threadedDpcQueue.unshift(Dpc);
+    else target.threadedDpcQueue.push(Dpc);
+    m.readyDpcThread(target);
+  } else if (inserted) {
     Dpc.SystemArgument1 = SystemArgument1;
     Dpc.SystemArgument2 = SystemArgument2;
     Dpc.queuedOn = target;
@@ -64,7 +88,7 @@ export function KeInsertQueueDpc(m: Machine, Dpc: KDPC, SystemArgument1: unknown
   }
   const irp = SystemArgument1 instanceof Irp ? SystemArgument1 : null;
   // Refused: the row names the processor whose queue holds the DPC, where it will run.
-  m.em.dpcQueued(inserted ? target : Dpc.queuedOn!, old, Dpc.Name, Dpc.device === null ? null : Dpc.device.Name, irp, inserted, api, Dpc.Importance);
+  m.em.dpcQueued(inserted ? target : Dpc.queuedOn!, old, Dpc.Name, Dpc.device === null ? null : Dpc.device.Name, irp, inserted, api, Dpc.Importance, threaded);
   lowerIrql(m.em, cpu, old, 'KeInsertQueueDpc');
   return afterPoint(m.point(m.cost('dpcInsert')), inserted);
 }
@@ -82,9 +106,12 @@ export function IoRequestDpc(m: Machine, DeviceObject: DeviceObject, Irp: unknow
 /** KeRemoveQueueDpc(Dpc): TRUE if it was queued and is now removed. */
 export function KeRemoveQueueDpc(m: Machine, Dpc: KDPC): boolean | Promise<boolean> {
   m.enter('KeRemoveQueueDpc');
-  const queue = Dpc.queuedOn?.dpcQueue;
-  const removed = queue !== undefined;
-  if (queue !== undefined) {
+  const on = Dpc.queuedOn;
+  const removed = on !== null;
+  if (on !== null) {
+    // In whichever of the processor's two queues it waits (a threaded one may be in either, had
+    // ThreadDpcEnable changed: it cannot, so the normal queue is the fallback).
+    const queue = on.threadedDpcQueue.includes(Dpc) ? on.threadedDpcQueue : on.dpcQueue;
     queue.splice(queue.indexOf(Dpc), 1);
     Dpc.queuedOn = null;
   }

@@ -76,7 +76,9 @@ export async function KeWaitForSingleObject(m: Machine, Object: DispatcherObject
     // "If Timeout = NULL or *Timeout != 0, the caller must be running at IRQL <= APC_LEVEL": a wait
     // that could have blocked, at DISPATCH_LEVEL or above, breaks that even when the object happens
     // to be signaled (Windows returns; the model records the wait so the rule pack sees it).
-    if (Timeout !== 0 && m.cpu().ctx.irql >= DISPATCH_LEVEL) {
+    // A threaded DPC is held to the same rule at PASSIVE_LEVEL (k:introduction-to-threaded-dpcs).
+    const ctx = m.cpu().ctx;
+    if (Timeout !== 0 && (ctx.irql >= DISPATCH_LEVEL || ctx.thread?.dpcThreadOf != null)) {
       m.em.waitStarted(Object.Name);
       m.em.waitEnded(Object.Name, STATUS_SUCCESS);
     }
