@@ -326,7 +326,8 @@ async function main(): Promise<void> {
   if (want('worker')) results.push(await best(() => recordOnce(events, ['sqlite'], 'worker')));
   if (want('arrow')) results.push(await best(() => recordOnce(events, ['arrow'])));
   if (want('both-inline')) results.push(await best(() => recordOnce(events, ['sqlite', 'arrow'], 'inline')));
-  if (want('both')) results.push(await best(() => recordOnce(events, ['sqlite', 'arrow'], 'worker')));
+  let both: Measure | undefined;
+  if (want('both')) results.push((both = await best(() => recordOnce(events, ['sqlite', 'arrow'], 'worker'))));
   if (want('json')) results.push(await best(() => jsonLines(events)));
   let emmett: Measure | string | undefined;
   if (want('emmett')) {
@@ -337,6 +338,17 @@ async function main(): Promise<void> {
   console.log(`recorder bench: ${events.toLocaleString('en-US')} demo events, best of ${runs}, Node ${process.version}`);
   console.log(formatMeasures(results, raw).join('\n'));
   if (typeof emmett === 'string') console.log(`  emmett-sqlite baseline skipped: ${emmett}`);
+  if (raw !== undefined && both?.finishSeconds !== undefined) console.log(indexCeiling(raw, both.finishSeconds));
+}
+
+/**
+ * What the index build alone allows: a recording whose bulk write ran exactly as fast as the raw
+ * insert and then built the indexes (the finishing time measured) reaches raw / (raw + finish).
+ */
+function indexCeiling(raw: Measure, finishSeconds: number): string {
+  const ceiling = raw.wallSeconds / (raw.wallSeconds + finishSeconds);
+  const allowed = raw.wallSeconds / 0.9 - raw.wallSeconds;
+  return `  ceiling: bulk write at the raw insert's speed + this run's ${finishSeconds.toFixed(2)} s of index build → at most ${ceiling.toFixed(2)} × raw; 0.9 × raw leaves ${allowed.toFixed(2)} s for the indexes`;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
