@@ -225,6 +225,8 @@ export interface TestScenarioOptions {
   readonly irql?: number;
   readonly vector?: number;
   readonly latencyNs?: readonly [number, number];
+  /** The machine's ThreadDpcEnable (default true). */
+  readonly threadDpcEnable?: boolean;
 }
 
 /** A one-device scenario named `dev0` with the given driver stack and a fixed workload. */
@@ -238,6 +240,7 @@ export function testScenario(options: TestScenarioOptions): ScenarioDefinition {
     requests: requests.length,
     workload: (_rng, count) => requests.slice(0, count),
     drivers: options.drivers,
+    ...(options.threadDpcEnable !== undefined ? { threadDpcEnable: options.threadDpcEnable } : {}),
   });
 }
 

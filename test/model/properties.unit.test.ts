@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import demo from '../../scenarios/demo.js';
 import reuseIrp from '../../scenarios/reuse-irp.js';
+import threadedDpc from '../../scenarios/threaded-dpc.js';
 import workerThread from '../../scenarios/worker-thread.js';
 import {
   ChainHasher, GENESIS_HASH, IO_NO_INCREMENT, STATUS_CONTINUE_COMPLETION, STATUS_MORE_PROCESSING_REQUIRED,
@@ -54,6 +55,7 @@ async function checkRun(scenario: ScenarioDefinition, config: { seed: number; cp
     expect(cpu.frames).toEqual([]);
     expect(cpu.routines).toEqual([]);
     expect(cpu.dpcQueue).toEqual([]);
+    expect(cpu.threadedDpcQueue).toEqual([]);
   }
   expect(state.ended).toBe('completed');
   expect(canonicalState(state)).toEqual(canonicalState(sim.snapshot()));
@@ -116,6 +118,36 @@ describe('reuse-irp properties', () => {
         }
       }),
       { numRuns: 40, seed: 20261122 },
+    );
+  }, 30_000);
+});
+
+describe('threaded-dpc properties', () => {
+  it('over random seeds, 1–4 CPUs and 1–40 requests: the demo\'s properties, and every transfer finishes in a threaded DPC run at PASSIVE_LEVEL by the DPC thread of the processor it was queued to, never preempted there by another thread, after its queuing (k:introduction-to-threaded-dpcs)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 40 }), async (seed, cpus, requests) => {
+        const { events } = await checkRun(threadedDpc, { seed, cpus, requests });
+        expect(ofKind(events, 'RoutineEntered', (e) => e.api === 'Dpc')).toEqual([]);
+        const runs = ofKind(events, 'RoutineEntered', (e) => e.api === 'ThreadedDpc');
+        expect(runs.length).toBeGreaterThan(0);
+        // One DPC thread per processor: the thread a processor's threaded DPCs run in is its own.
+        const threadOf = new Map<number, number>();
+        for (const r of runs) {
+          expect(r.irql).toBe(0);
+          if (!threadOf.has(r.cpu!)) threadOf.set(r.cpu!, r.thread!);
+          expect(r.thread).toBe(threadOf.get(r.cpu!));
+        }
+        expect(new Set(threadOf.values()).size).toBe(threadOf.size);
+        const returned = new Map(ofKind(events, 'RoutineReturned', (e) => e.api === 'ThreadedDpc').map((e) => [e.activation, e.seq]));
+        for (const r of runs) {
+          // No other thread takes the processor while the routine runs.
+          const switched = events.slice(r.seq, returned.get(r.seq)).filter((e) => e.kind === 'ContextSwitched' && e.cpu === r.cpu);
+          expect(switched).toEqual([]);
+        }
+        const queued = ofKind(events, 'DpcQueued', (e) => e.result === 1);
+        expect(queued.every((q) => JSON.parse(q.detail!).threaded === true)).toBe(true);
+      }),
+      { numRuns: 40, seed: 20261123 },
     );
   }, 30_000);
 });

@@ -1,5 +1,5 @@
 // The rule pack on the built-in scenarios: each buggy one fires its planted rule on exactly the
-// planted events; the correct stacks (demo, worker-thread, reuse-irp) fire no rule at all, over many seeds and CPU counts.
+// planted events; the correct stacks (demo, worker-thread, reuse-irp, threaded-dpc) fire no rule at all, over many seeds and CPU counts.
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUILTIN_SCENARIOS } from '../../scenarios/index.js';
 import { checkTrace, loadRules } from '../../queries/index.js';
@@ -58,6 +58,11 @@ const PLANTED: Readonly<Record<string, { readonly rule: string; readonly events:
     rule: 'ReuseIrpWrongKind',
     events: "SELECT seq FROM events WHERE kind = 'IrpReused' AND routine = 'ChunkPieceComplete'",
   },
+  'threaded-dpc-wait': {
+    // Every wait of the threaded DPC routine (the event is always signaled, so each is recorded and returns).
+    rule: 'WaitAtDispatchOrAbove',
+    events: "SELECT seq FROM events WHERE kind = 'WaitStarted' AND routine = 'DiskThreadedDpc'",
+  },
   'double-completion': {
     rule: 'DoubleCompletion',
     events: `SELECT c.seq FROM events c WHERE c.kind = 'IrpCompletionRequested' AND c.routine = 'DiskDpcForIsr'
@@ -95,8 +100,8 @@ describe('built-in buggy scenarios fire their planted rules on exactly the plant
 
 describe('the correct stacks fire no rule', () => {
   const correct = BUILTIN_SCENARIOS.filter((s) => (s.plants ?? []).length === 0);
-  it('are the demo, the worker-thread and the reuse-irp stacks', () => {
-    expect(correct.map((s) => s.name)).toEqual(['demo', 'worker-thread', 'reuse-irp']);
+  it('are the demo, the worker-thread, the reuse-irp and the threaded-dpc stacks', () => {
+    expect(correct.map((s) => s.name)).toEqual(['demo', 'worker-thread', 'reuse-irp', 'threaded-dpc']);
   });
   for (const [scenario, seeds] of correct.map((s) => [s, s.name === 'demo' ? 20 : 6] as const)) for (let seed = 1; seed <= seeds; seed++) {
     it(`${scenario.name}, seed ${seed}, 1–4 CPUs, 50 requests`, async () => {
