@@ -7,7 +7,8 @@ import { companion, type TraceEventOf } from './envelope.js';
  */
 export type IrqlApi =
   | 'KeRaiseIrql' | 'KeRaiseIrqlToDpcLevel' | 'KeRaiseIrqlToSynchLevel' | 'KeLowerIrql'
-  | 'KeAcquireSpinLock' | 'KeReleaseSpinLock' | 'IoAcquireCancelSpinLock' | 'IoReleaseCancelSpinLock'
+  | 'KeAcquireSpinLock' | 'KeReleaseSpinLock' | 'KeAcquireSpinLockForDpc' | 'KeReleaseSpinLockForDpc'
+  | 'IoAcquireCancelSpinLock' | 'IoReleaseCancelSpinLock'
   | 'Interrupt' | 'DpcDrain' | 'Apc' | 'KeInsertQueueDpc' | 'KeSynchronizeExecution' | 'IoStartPacket' | 'IoCancelIrp';
 
 export type IrqlRaised = TraceEventOf<'IrqlRaised', { irql: Irql; newIrql: Irql; api: IrqlApi }>;
@@ -18,6 +19,7 @@ export const IrqlLowered = companion<IrqlLowered>('IrqlLowered');
 
 export type SpinLockApi =
   | 'KeAcquireSpinLock' | 'KeReleaseSpinLock' | 'KeAcquireSpinLockAtDpcLevel' | 'KeReleaseSpinLockFromDpcLevel'
+  | 'KeAcquireSpinLockForDpc' | 'KeReleaseSpinLockForDpc'
   | 'IoAcquireCancelSpinLock' | 'IoReleaseCancelSpinLock' | 'Interrupt' | 'KeSynchronizeExecution';
 
 export type SpinLockAcquired = TraceEventOf<'SpinLockAcquired', { lock: string; api: SpinLockApi }>;

@@ -10,6 +10,8 @@ export const RAISE_OF: Readonly<Record<IrqlApi, readonly IrqlApi[]>> = {
   KeLowerIrql: ['KeRaiseIrql', 'KeRaiseIrqlToDpcLevel', 'KeRaiseIrqlToSynchLevel'],
   KeRaiseIrql: [], KeRaiseIrqlToDpcLevel: [], KeRaiseIrqlToSynchLevel: [], KeAcquireSpinLock: [], IoAcquireCancelSpinLock: [],
   KeReleaseSpinLock: ['KeAcquireSpinLock'],
+  KeAcquireSpinLockForDpc: [],
+  KeReleaseSpinLockForDpc: ['KeAcquireSpinLockForDpc'],
   IoReleaseCancelSpinLock: ['IoAcquireCancelSpinLock', 'IoCancelIrp'],
   IoCancelIrp: ['IoCancelIrp'],
   Interrupt: ['Interrupt'],

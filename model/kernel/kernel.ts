@@ -50,6 +50,9 @@ export class Kernel {
   KeReleaseSpinLock(SpinLock: KSPIN_LOCK, NewIrql: Irql): void | Promise<void> { return irql.KeReleaseSpinLock(this.m, SpinLock, NewIrql); }
   KeAcquireSpinLockAtDpcLevel(SpinLock: KSPIN_LOCK): Promise<void> { return irql.KeAcquireSpinLockAtDpcLevel(this.m, SpinLock); }
   KeReleaseSpinLockFromDpcLevel(SpinLock: KSPIN_LOCK): void | Promise<void> { return irql.KeReleaseSpinLockFromDpcLevel(this.m, SpinLock); }
+  /** For a threaded DPC: raises to DISPATCH_LEVEL only when called below it; returns the IRQL it was called at. */
+  KeAcquireSpinLockForDpc(SpinLock: KSPIN_LOCK): Promise<Irql> { return irql.KeAcquireSpinLockForDpc(this.m, SpinLock); }
+  KeReleaseSpinLockForDpc(SpinLock: KSPIN_LOCK, OldIrql: Irql): void | Promise<void> { return irql.KeReleaseSpinLockForDpc(this.m, SpinLock, OldIrql); }
   KeStallExecutionProcessor(MicroSeconds: number): void | Promise<void> { return irql.KeStallExecutionProcessor(this.m, MicroSeconds); }
 
   // ---- DPCs ----

@@ -166,6 +166,28 @@ describe('threaded DPCs (k:introduction-to-threaded-dpcs)', () => {
     expect(parseDetail<{ threadDpcEnable?: boolean }>(r.events[0]!).threadDpcEnable).toBe(false);
   });
 
+  for (const threadDpcEnable of [true, false]) {
+    it(`KeAcquireSpinLockForDpc in a threaded DPC ${threadDpcEnable ? 'at PASSIVE_LEVEL raises to DISPATCH_LEVEL and returns PASSIVE_LEVEL' : 'run as an ordinary DPC (ThreadDpcEnable = 0) leaves DISPATCH_LEVEL alone and returns it'}; KeReleaseSpinLockForDpc restores what it returned (ddi:nf-wdm-keacquirespinlockfordpc; k:synchronization-and-threaded-dpcs)`, async () => {
+      const seen: number[] = [];
+      const r = await runWith(async (k, _d, irp) => {
+        const lock = k.KeInitializeSpinLock('t.Lock');
+        await k.KeInsertQueueDpc(makeThreadedDpc(k, 'T', [], async (k2) => {
+          const old = await k2.KeAcquireSpinLockForDpc(lock);
+          seen.push(old, k2.KeGetCurrentIrql());
+          await k2.KeReleaseSpinLockForDpc(lock, old);
+          seen.push(k2.KeGetCurrentIrql());
+        }), null, null);
+        return finish(k, irp);
+      }, { threadDpcEnable });
+      expect(r.summary.endReason).toBe('completed');
+      const entry = threadDpcEnable ? PASSIVE_LEVEL : DISPATCH_LEVEL;
+      expect(seen).toEqual([entry, DISPATCH_LEVEL, entry]);
+      expect(ofKind(r.events, 'SpinLockAcquired').map((e) => [e.api, e.lock])).toEqual([['KeAcquireSpinLockForDpc', 't.Lock']]);
+      expect(ofKind(r.events, 'IrqlRaised', (e) => e.api === 'KeAcquireSpinLockForDpc')).toHaveLength(threadDpcEnable ? 1 : 0);
+      expect(ofKind(r.events, 'IrqlLowered', (e) => e.api === 'KeReleaseSpinLockForDpc')).toHaveLength(threadDpcEnable ? 1 : 0);
+    });
+  }
+
   it('a threaded DPC routine that returns above PASSIVE_LEVEL stops the machine with IRQL_UNEXPECTED_VALUE, as an ordinary DPC returning off DISPATCH_LEVEL does', async () => {
     const r = await runWith(async (k, _d, irp) => {
       await k.KeInsertQueueDpc(makeThreadedDpc(k, 'T', [], async (k2) => { await k2.KeRaiseIrql(DISPATCH_LEVEL); }), null, null);

@@ -133,9 +133,15 @@ const CASES: Readonly<Record<string, Case>> = {
       const lock = k.KeInitializeSpinLock('t.Lock');
       await k.KeAcquireSpinLock(lock);
       await k.KeReleaseSpinLock(lock, APC_LEVEL);
+      // KeAcquireSpinLockForDpc below DISPATCH_LEVEL raises like KeAcquireSpinLock: a release with
+      // the IRQL it returned is right, one with another value is the same bug (ddi:nf-wdm-kereleasespinlockfordpc).
+      const right = await k.KeAcquireSpinLockForDpc(lock);
+      await k.KeReleaseSpinLockForDpc(lock, right);
+      await k.KeAcquireSpinLockForDpc(lock);
+      await k.KeReleaseSpinLockForDpc(lock, PASSIVE_LEVEL);
       return finish(k, Irp);
     }),
-    planted: ev("kind = 'IrqlLowered' AND api = 'KeReleaseSpinLock'"),
+    planted: ev("kind = 'IrqlLowered' AND (api = 'KeReleaseSpinLock' OR (api = 'KeReleaseSpinLockForDpc' AND new_irql = 0))"),
   },
   SpinLockRecursiveAcquire: {
     scenario: one(async (k, _d, Irp) => {
@@ -151,9 +157,16 @@ const CASES: Readonly<Record<string, Case>> = {
       const lock = k.KeInitializeSpinLock('t.Lock');
       await k.KeAcquireSpinLockAtDpcLevel(lock);
       await k.KeReleaseSpinLockFromDpcLevel(lock);
+      // KeAcquireSpinLockForDpc at DISPATCH_LEVEL takes the lock without raising: not a finding.
+      const old = await k.KeRaiseIrql(DISPATCH_LEVEL);
+      await k.KeReleaseSpinLockForDpc(lock, await k.KeAcquireSpinLockForDpc(lock));
+      await k.KeLowerIrql(old);
+      // Above DISPATCH_LEVEL it is, as KeAcquireSpinLock's: the machine stops.
+      await k.KeRaiseIrql(5);
+      await k.KeAcquireSpinLockForDpc(lock);
       return finish(k, Irp);
     }),
-    planted: ev("kind = 'SpinLockAcquired' AND api = 'KeAcquireSpinLockAtDpcLevel'"),
+    planted: ev("(kind = 'SpinLockAcquired' AND api = 'KeAcquireSpinLockAtDpcLevel') OR kind = 'Bugcheck'"),
   },
   WaitAtDispatchOrAbove: {
     scenario: one(async (k, _d, Irp) => {

@@ -72,6 +72,36 @@ export function KeReleaseSpinLockFromDpcLevel(m: Machine, SpinLock: KSPIN_LOCK):
   return m.point(m.cost('spinLock'));
 }
 
+/**
+ * KeAcquireSpinLockForDpc(SpinLock), for a CustomThreadedDpc: at PASSIVE_LEVEL (a threaded DPC) it
+ * raises to DISPATCH_LEVEL as KeAcquireSpinLock does; at DISPATCH_LEVEL (threaded DPCs disabled)
+ * it leaves the IRQL alone. Returns the IRQL it was called at, for KeReleaseSpinLockForDpc
+ * (ddi:nf-wdm-keacquirespinlockfordpc; k:synchronization-and-threaded-dpcs).
+ */
+export async function KeAcquireSpinLockForDpc(m: Machine, SpinLock: KSPIN_LOCK): Promise<Irql> {
+  const cpu = m.enter('KeAcquireSpinLockForDpc');
+  const current = cpu.ctx.irql;
+  if (current > DISPATCH_LEVEL) m.bugcheck('IRQL_NOT_GREATER_OR_EQUAL', { current, requested: DISPATCH_LEVEL, api: 'KeAcquireSpinLockForDpc' });
+  if (current < DISPATCH_LEVEL) raiseIrql(m.em, cpu, DISPATCH_LEVEL, 'KeAcquireSpinLockForDpc', SpinLock);
+  const spinning = takeSpinLock(m, cpu, SpinLock, 'KeAcquireSpinLockForDpc');
+  if (spinning !== undefined) await spinning;
+  const preempted = m.point(m.cost('spinLock'));
+  if (preempted !== undefined) await preempted;
+  return current;
+}
+
+/**
+ * KeReleaseSpinLockForDpc(SpinLock, OldIrql): releases, then lowers to OldIrql unless OldIrql is
+ * DISPATCH_LEVEL (the acquire did not raise) (ddi:nf-wdm-kereleasespinlockfordpc).
+ */
+export function KeReleaseSpinLockForDpc(m: Machine, SpinLock: KSPIN_LOCK, OldIrql: Irql): void | Promise<void> {
+  const cpu = m.enter('KeReleaseSpinLockForDpc');
+  dropSpinLock(m, cpu, SpinLock, 'KeReleaseSpinLockForDpc');
+  if (OldIrql > cpu.ctx.irql) m.bugcheck('IRQL_NOT_LESS_OR_EQUAL', { current: cpu.ctx.irql, requested: OldIrql, api: 'KeReleaseSpinLockForDpc' });
+  if (OldIrql !== DISPATCH_LEVEL) lowerIrql(m.em, cpu, OldIrql, 'KeReleaseSpinLockForDpc', SpinLock);
+  return m.point(m.cost('spinLock'));
+}
+
 /** KeStallExecutionProcessor(MicroSeconds): busy-waits, advancing this processor's clock. */
 export function KeStallExecutionProcessor(m: Machine, MicroSeconds: number): void | Promise<void> {
   m.enter('KeStallExecutionProcessor');
