@@ -6,7 +6,9 @@
 --
 -- The IRP is back with the reusing driver when, since its last IrpCalled, a completion routine of
 -- that driver ran for it and returned STATUS_MORE_PROCESSING_REQUIRED (the reuse may be inside that
--- routine, before it returns). seq: the IrpReused; seq2: the IrpCalled that sent it down.
+-- routine, before it returns). A trace that ends inside the routine that reused it (cut by
+-- --max-events, killed, or a bug check) does not say what it returned: no finding then.
+-- seq: the IrpReused; seq2: the IrpCalled that sent it down.
 SELECT r.seq AS seq, c.seq AS seq2,
        printf('%s reused IRP %d (IoReuseIrp) while %s still owned it: it was sent down at seq %d and no completion routine of %s has given it back (STATUS_MORE_PROCESSING_REQUIRED)',
               coalesce(r.routine, 'kernel code'), r.irp, c.device, c.seq, coalesce(r.driver, 'the caller')) AS message
@@ -16,6 +18,6 @@ WHERE r.kind = 'IrpReused'
   AND NOT EXISTS (
     SELECT 1
     FROM events e
-    JOIN events x ON x.activation = e.seq AND +x.kind = 'RoutineReturned'
+    LEFT JOIN events x ON x.activation = e.seq AND +x.kind = 'RoutineReturned'
     WHERE e.irp = r.irp AND +e.kind = 'RoutineEntered' AND e.api = 'Completion' AND e.seq > c.seq AND e.seq < r.seq
-      AND e.driver IS r.driver AND x.status = 0xC0000016)
+      AND e.driver IS r.driver AND (x.status = 0xC0000016 OR (x.seq IS NULL AND e.seq = r.activation)))

@@ -114,3 +114,27 @@ describe('the correct stacks fire no rule', () => {
     });
   }
 });
+
+describe('a trace cut short', () => {
+  it('inside the completion routine that reused its IRP, before it returned, gives no ReuseIrpInUse: the trace does not say whether it gave the IRP back (k:reusing-irps)', async () => {
+    const scenario = BUILTIN_SCENARIOS.find((s) => s.name === 'reuse-irp')!;
+    const whole = await open(await record(scenario, { seed: 1, cpus: 2, requests: 10 }));
+    let reusedAt: number;
+    try {
+      reusedAt = whole.seqs("SELECT seq FROM events WHERE kind = 'IrpReused'")[0]!;
+      expect(whole.fired('ReuseIrpInUse')).toEqual([]);
+    } finally {
+      whole.close();
+    }
+    // Stop two events after the reuse: still inside ChunkPieceComplete, which returns later.
+    const cut = await open(await record(scenario, { seed: 1, cpus: 2, requests: 10, maxEvents: reusedAt + 3 }));
+    try {
+      const returned = cut.seqs(`SELECT r.seq FROM events r JOIN events u ON u.seq = ${reusedAt} WHERE r.kind = 'RoutineReturned' AND r.activation = u.activation`);
+      expect(returned).toEqual([]);
+      expect(cut.seqs(`SELECT seq FROM events WHERE seq = ${reusedAt} AND kind = 'IrpReused'`)).toEqual([reusedAt]);
+      expect(cut.fired('ReuseIrpInUse')).toEqual([]);
+    } finally {
+      cut.close();
+    }
+  });
+});
