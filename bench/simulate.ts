@@ -22,6 +22,17 @@ export async function simulateOnce(events: number, seed = 1): Promise<number> {
   return summary.events / seconds;
 }
 
+/** One event of the floor: built with the shape of the emitter's, hashed onto the chain, frozen, pushed. */
+function emitFloorEvent(i: number, hasher: ChainHasher, subject: Subject<TraceEvent>): void {
+  const base = {
+    seq: i, timeNs: i * 100, cpu: i & 1, irql: 0, kind: 'IrpCalled', activation: i - 3, routine: 'FilterDispatchRead', driver: 'filter',
+    device: 'disk0.fdo', irp: i >> 4, master: null, major: 'IRP_MJ_READ', loc: 2, status: null, newIrql: null, dpc: null, lock: null,
+    vector: null, result: null, api: null, detail: null, thread: 2, hash: '',
+  };
+  base.hash = hasher.next(base as unknown as TraceEvent);
+  subject.next(Object.freeze(base) as unknown as TraceEvent);
+}
+
 /**
  * Baseline: the floor every simulated event pays whatever the kernel does — build a frozen event of
  * the same shape, hash it onto the chain, push it through a Subject to one subscriber.
@@ -33,13 +44,7 @@ export function envelopeOnce(events: number): number {
   const hasher = new ChainHasher();
   const t0 = performance.now();
   for (let i = 0; i < events; i++) {
-    const base = {
-      seq: i, timeNs: i * 100, cpu: i & 1, irql: 0, kind: 'IrpCalled', activation: i - 3, routine: 'FilterDispatchRead', driver: 'filter',
-      device: 'disk0.fdo', irp: i >> 4, master: null, major: 'IRP_MJ_READ', loc: 2, status: null, newIrql: null, dpc: null, lock: null,
-      vector: null, result: null, api: null, detail: null, thread: 2, hash: '',
-    };
-    base.hash = hasher.next(base as unknown as TraceEvent);
-    subject.next(Object.freeze(base) as unknown as TraceEvent);
+    emitFloorEvent(i, hasher, subject);
   }
   const seconds = (performance.now() - t0) / 1000;
   if (n !== events) throw new Error('lost events');
@@ -87,13 +92,7 @@ export async function envelopeAwaitOnce(events: number, promisesPerEvent: number
   let x = 0;
   const t0 = performance.now();
   for (let i = 0; i < events; i++) {
-    const base = {
-      seq: i, timeNs: i * 100, cpu: i & 1, irql: 0, kind: 'IrpCalled', activation: i - 3, routine: 'FilterDispatchRead', driver: 'filter',
-      device: 'disk0.fdo', irp: i >> 4, master: null, major: 'IRP_MJ_READ', loc: 2, status: null, newIrql: null, dpc: null, lock: null,
-      vector: null, result: null, api: null, detail: null, thread: 2, hash: '',
-    };
-    base.hash = hasher.next(base as unknown as TraceEvent);
-    subject.next(Object.freeze(base) as unknown as TraceEvent);
+    emitFloorEvent(i, hasher, subject);
     for (credit += stepsPerEvent; credit >= 1; credit--) x = await step(x);
   }
   const seconds = (performance.now() - t0) / 1000;

@@ -1,8 +1,7 @@
 import { PASSIVE_LEVEL } from '../constants/irql.js';
-import { Irp } from '../wdm/irp.js';
 import type { Cpu } from './cpu.js';
+import { runDequeuedDpc } from './dpc-drain.js';
 import type { Machine } from './machine.js';
-import { callRoutine } from './routine-call.js';
 
 /**
  * The body of a processor's DPC thread: runs the threaded DPCs queued to that processor, in queue
@@ -19,21 +18,7 @@ export function dpcThreadBody(m: Machine, cpu: Cpu): () => Promise<void> {
   return async () => {
     for (;;) {
       const queue = cpu.threadedDpcQueue;
-      while (queue.length > 0) {
-        const dpc = queue.shift()!;
-        dpc.queuedOn = null;
-        const routine = dpc.DeferredRoutine;
-        const sa1 = dpc.SystemArgument1;
-        const sa2 = dpc.SystemArgument2;
-        cpu.clock += m.cost('dpcEntry');
-        if (routine === null) continue;
-        await callRoutine(m, 'ThreadedDpc', dpc.routineName, dpc.driverName ?? 'unknown', dpc.device, sa1 instanceof Irp ? sa1 : null, dpc.Name,
-          () => routine(dpc, dpc.DeferredContext, sa1, sa2));
-        const irql = m.cpu().ctx.irql;
-        if (irql !== PASSIVE_LEVEL) {
-          m.bugcheck('IRQL_UNEXPECTED_VALUE', { dpc: dpc.Name, routine: dpc.routineName, irql, expected: PASSIVE_LEVEL });
-        }
-      }
+      while (queue.length > 0) await runDequeuedDpc(m, cpu, queue.shift()!, 'ThreadedDpc', PASSIVE_LEVEL);
       cpu.dpcThreadIdle = true;
       await m.blockThread('waiting');
     }
