@@ -12,15 +12,17 @@ import {
 
 interface RunOptions {
   readonly threadDpcEnable?: boolean;
+  readonly cpus?: number;
   readonly requesters?: number;
   readonly requests?: readonly IoRequest[];
 }
 
 /** One driver whose READ dispatch routine is `body`, on one CPU. */
 function runWith(body: (k: Kernel, DeviceObject: TestDevice, Irp: Irp) => Promise<NtStatus>, options: RunOptions = {}, hook?: (sim: Simulation) => void): Promise<RunResult> {
+  const { cpus = 1, ...scenarioOptions } = options;
   const scenario = testScenario({
     stack: ['t'],
-    ...options,
+    ...scenarioOptions,
     drivers: (k) => {
       async function TestDispatchRead(DeviceObject: TestDevice, Irp: Irp): Promise<NtStatus> {
         return body(k, DeviceObject, Irp);
@@ -28,7 +30,7 @@ function runWith(body: (k: Kernel, DeviceObject: TestDevice, Irp: Irp) => Promis
       return [testDriver(k, 't', { dispatch: { [IRP_MJ_READ]: TestDispatchRead } })];
     },
   });
-  return runScenario(scenario, { cpus: 1 }, hook);
+  return runScenario(scenario, { cpus }, hook);
 }
 
 /** A threaded DPC whose routine logs (name, context, arguments, IRQL) and then runs `body`. */
@@ -164,6 +166,33 @@ describe('threaded DPCs (k:introduction-to-threaded-dpcs)', () => {
     expect(activations(r.events, (e) => e.api === 'Dpc')[0]!.entered.routine).toBe('TestThreadedRoutine');
     expect(parseDetail<{ threaded?: boolean }>(firstOf(r.events, 'DpcQueued')).threaded).toBeUndefined();
     expect(parseDetail<{ threadDpcEnable?: boolean }>(r.events[0]!).threadDpcEnable).toBe(false);
+  });
+
+  it('importance only picks head or tail of the threaded queue (ddi:nf-wdm-kesetimportancedpc), and a target processor\'s DPC thread runs the DPCs targeted to it (k:organization-of-dpc-queues: one threaded queue per processor)', async () => {
+    const log: unknown[][] = [];
+    const r = await runWith(async (k, _d, irp) => {
+      const old = await k.KeRaiseIrql(DISPATCH_LEVEL);
+      for (const [name, importance] of [['M', 'MediumImportance'], ['H', 'HighImportance'], ['L', 'LowImportance']] as const) {
+        const dpc = makeThreadedDpc(k, name, log as unknown[]);
+        k.KeSetImportanceDpc(dpc, importance);
+        await k.KeInsertQueueDpc(dpc, null, null);
+      }
+      const remote = makeThreadedDpc(k, 'R', log as unknown[]);
+      k.KeSetTargetProcessorDpc(remote, 1 - k.KeGetCurrentProcessorNumber());
+      await k.KeInsertQueueDpc(remote, null, null);
+      await k.KeLowerIrql(old);
+      return finish(k, irp);
+    }, { cpus: 2 });
+    expect(r.summary.endReason).toBe('completed');
+    const runs = activations(r.events, (e) => e.api === 'ThreadedDpc');
+    const local = runs.filter((a) => a.entered.dpc !== 'R');
+    expect(local.map((a) => a.entered.dpc)).toEqual(['H', 'M', 'L']);
+    const remote = runs.find((a) => a.entered.dpc === 'R')!;
+    const queuedFrom = firstOf(r.events, 'DpcQueued', (e) => e.dpc === 'R');
+    expect(remote.entered.cpu).toBe(queuedFrom.cpu);
+    expect(remote.entered.cpu).not.toBe(local[0]!.entered.cpu);
+    expect(remote.entered.thread).not.toBe(local[0]!.entered.thread);
+    expect(remote.entered.irql).toBe(PASSIVE_LEVEL);
   });
 
   for (const threadDpcEnable of [true, false]) {
