@@ -8,7 +8,7 @@ export function formatReport(r: RunReport): string {
   const { config } = r;
   const rows: [string, string][] = [
     ['scenario', r.scenario],
-    ['config', `seed ${config.seed}, ${config.cpus} CPU${config.cpus === 1 ? '' : 's'}, ${n(config.requests)} requests${config.maxEvents < Number.MAX_SAFE_INTEGER ? `, max ${n(config.maxEvents)} events` : ''}`],
+    ['config', `seed ${config.seed}, ${config.cpus} CPU${config.cpus === 1 ? '' : 's'}, ${n(config.requests)} requests${config.maxEvents < Number.MAX_SAFE_INTEGER ? `, max ${n(config.maxEvents)} events` : ''}${config.threadDpcEnable ? '' : ', threaded DPCs off'}`],
     ['end', describeEnd(r)],
     ['events', n(r.events)],
     ['requests', `${n(r.requests.issued)} issued, ${n(r.requests.completed)} completed`],

@@ -17,9 +17,14 @@ export interface RunConfig {
   readonly requests: number;
   /** Events allowed in the run, SessionEnded included; the run ends with `limit` there. */
   readonly maxEvents: number;
+  /**
+   * The machine's ThreadDpcEnable registry value: false runs threaded DPCs as ordinary DPCs
+   * (k:introduction-to-threaded-dpcs). When absent: the scenario's `threadDpcEnable`, else true.
+   */
+  readonly threadDpcEnable: boolean;
 }
 
-export const DEFAULT_CONFIG: Omit<RunConfig, 'requests'> = Object.freeze({ seed: 1, cpus: 2, maxEvents: Number.MAX_SAFE_INTEGER });
+export const DEFAULT_CONFIG: Omit<RunConfig, 'requests' | 'threadDpcEnable'> = Object.freeze({ seed: 1, cpus: 2, maxEvents: Number.MAX_SAFE_INTEGER });
 
 /** How a run ended, and its identity. */
 export interface RunSummary {
@@ -60,8 +65,9 @@ export class Simulation {
       cpus: config.cpus ?? DEFAULT_CONFIG.cpus,
       requests: config.requests ?? scenario.requests ?? 100,
       maxEvents: config.maxEvents ?? DEFAULT_CONFIG.maxEvents,
+      threadDpcEnable: config.threadDpcEnable ?? scenario.threadDpcEnable ?? true,
     });
-    this.machine = new Machine({ seed: this.config.seed, cpus: this.config.cpus, maxEvents: this.config.maxEvents, threadDpcEnable: scenario.threadDpcEnable ?? true }, (e) => this.subject.next(e));
+    this.machine = new Machine({ seed: this.config.seed, cpus: this.config.cpus, maxEvents: this.config.maxEvents, threadDpcEnable: this.config.threadDpcEnable }, (e) => this.subject.next(e));
   }
 
   /** The machine's state now, read from the simulator's own structures (tests compare it with the fold). */
@@ -80,7 +86,7 @@ export class Simulation {
     this.started = true;
     const m = this.machine;
     const { scenario, config } = this;
-    // threadDpcEnable only when off: the machine's registry setting, as the scenario describes it.
+    // threadDpcEnable only when off: the machine's registry setting (traces from before it stay the same).
     m.em.sessionStarted(JSON.stringify({ scenario: scenario.name, seed: config.seed, cpus: config.cpus, requests: config.requests, ...(m.threadDpcEnable ? {} : { threadDpcEnable: false }) }));
     let end: RunEnd;
     try {

@@ -39,6 +39,8 @@ export function recordedRun(path: string, facts: SessionFacts): RecordedRun {
     cpus: numberOr(parsed.cpus, facts.cpus),
     requests: numberOr(parsed.requests, 0),
     maxEvents: numberOr(parsed.maxEvents, Number.MAX_SAFE_INTEGER),
+    // Recorded since threaded DPCs were modelled; a trace from before had none to run.
+    threadDpcEnable: typeof parsed.threadDpcEnable === 'boolean' ? parsed.threadDpcEnable : true,
   };
   if (parsed.requests === undefined) throw new ScenarioUnavailableError(path, scenario, 'cannot be re-run: the trace does not record its request count');
   return { config, scenario, file: source !== null && isScenarioPath(source) ? source : null };

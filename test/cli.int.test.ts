@@ -117,6 +117,22 @@ describe('irptrace run', () => {
     expect(JSON.parse(stdout)).toMatchObject({ events: 50, endReason: 'limit' });
   });
 
+  it('--no-threaded-dpcs runs threaded DPCs as ordinary ones (ThreadDpcEnable = 0: k:introduction-to-threaded-dpcs), and the trace re-executes that way (replay --verify)', async () => {
+    const out = join(dir, 'threaded-off');
+    const run = await irptrace(['run', 'threaded-dpc', '--requests', '5', '--no-threaded-dpcs', '--out', out, '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ config: { threadDpcEnable: false }, endReason: 'completed' });
+    const kinds = await irptrace(['query', `${out}.sqlite`, "SELECT DISTINCT api FROM events WHERE kind = 'RoutineEntered' AND routine = 'DiskThreadedDpc'", '--format', 'json']);
+    expect(JSON.parse(kinds.stdout)).toEqual([{ api: 'Dpc' }]);
+    const verify = await irptrace(['replay', `${out}.sqlite`, '--verify']);
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toMatch(/^identical: \d+ events/);
+    expect(verify.stdout).toContain('threaded DPCs off');
+    // Without the flag the scenario's machine decides: threaded DPCs on.
+    const on = await irptrace(['run', 'threaded-dpc', '--requests', '5', '--no-record', '--json']);
+    expect(JSON.parse(on.stdout).config.threadDpcEnable).toBe(true);
+  });
+
   it("runs a user's scenario file from outside the package, importing 'irptrace'", async () => {
     const { code, stdout, stderr } = await irptrace(['run', './user-scenario.ts', '--json'], { cwd: dir });
     expect(stderr).toBe('');

@@ -16,6 +16,8 @@ export interface RunOptions {
   readonly cpus: number;
   readonly requests?: number;
   readonly maxEvents?: number;
+  /** false with --no-threaded-dpcs; commander's default true means "the scenario's own". */
+  readonly threadedDpcs: boolean;
   readonly out?: string;
   readonly format: readonly TraceFormat[];
   readonly force?: boolean;
@@ -35,6 +37,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--cpus <n>', 'processors of the simulated machine').argParser(integerIn(1, 32)).default(2))
     .addOption(new Option('--requests <n>', "requests in the workload (default: the scenario's own)").argParser(integerIn(0)))
     .addOption(new Option('--max-events <n>', 'stop the run (end reason: limit) after this many events').argParser(integerIn(2)))
+    .option('--no-threaded-dpcs', 'run threaded DPCs as ordinary DPCs at DISPATCH_LEVEL (the ThreadDpcEnable registry value 0)')
     .addOption(new Option('--out <prefix>', 'write <prefix>.sqlite and <prefix>.arrow (default: traces/<scenario>-seed<N>, a fresh name)').argParser(tracePrefix))
     .addOption(new Option('--format <formats>', 'which trace files to write: sqlite, arrow or both').argParser(traceFormats).default(TRACE_FORMATS, 'sqlite,arrow'))
     .option('--force', 'overwrite an existing trace at --out')
@@ -79,12 +82,14 @@ function freshTracePrefix(scenario: ScenarioDefinition, options: RunOptions): st
 }
 
 /** The run configuration the options ask for; absent ones fall back to the simulator's defaults. */
-export function runConfig(options: Pick<RunOptions, 'seed' | 'cpus' | 'requests' | 'maxEvents'>): Partial<RunConfig> {
+export function runConfig(options: Pick<RunOptions, 'seed' | 'cpus' | 'requests' | 'maxEvents'> & { readonly threadedDpcs?: boolean }): Partial<RunConfig> {
   return {
     seed: options.seed,
     cpus: options.cpus,
     ...(options.requests !== undefined ? { requests: options.requests } : {}),
     ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
+    // Only --no-threaded-dpcs says anything: otherwise the scenario's machine decides.
+    ...(options.threadedDpcs === false ? { threadDpcEnable: false } : {}),
   };
 }
 

@@ -9,7 +9,7 @@ const integer = new Intl.NumberFormat('en-US');
  */
 export function formatVerify(r: VerifyResult): string {
   const { config, scenario, file } = r.run;
-  const what = `${file ?? scenario}, seed ${config.seed}, ${config.cpus} CPU${config.cpus === 1 ? '' : 's'}, ${integer.format(config.requests)} requests`;
+  const what = `${file ?? scenario}, seed ${config.seed}, ${config.cpus} CPU${config.cpus === 1 ? '' : 's'}, ${integer.format(config.requests)} requests${config.threadDpcEnable ? '' : ', threaded DPCs off'}`;
   if (r.divergence === null) {
     const note = r.interrupted ? ' before the signal that stopped the recording (SessionEnded interrupted: not re-executed)'
       : r.unfinished ? ' (the recording did not finish: compared as far as it goes)' : '';
