@@ -217,6 +217,34 @@ describe('threaded DPCs (k:introduction-to-threaded-dpcs)', () => {
     });
   }
 
+  it('a threaded DPC that waits on an unsignaled KEVENT blocks its DPC thread (at PASSIVE_LEVEL Windows lets it) while the machine runs on, until another thread sets the event — the misuse the docs forbid ("must not block on passive-level synchronization objects such as KEVENT objects"), recorded for the rule pack', async () => {
+    const log: unknown[] = [];
+    const r = await runWith(async (k, _d, irp) => {
+      const event = k.KEVENT('t.Go');
+      k.KeInitializeEvent(event, 'NotificationEvent', false);
+      await k.KeInsertQueueDpc(makeThreadedDpc(k, 'T', log, async (k2) => {
+        await k2.KeWaitForSingleObject(event);
+        log.push('woken');
+      }), null, null);
+      log.push('requester goes on');
+      await k.KeSetEvent(event, 0, false);
+      return finish(k, irp);
+    });
+    expect(r.summary.endReason).toBe('completed');
+    expect(log).toEqual([['T', 'T.ctx', null, null, PASSIVE_LEVEL], 'requester goes on', 'woken']);
+    const run = activations(r.events, (e) => e.api === 'ThreadedDpc')[0]!;
+    const started = firstOf(r.events, 'WaitStarted');
+    const signaled = firstOf(r.events, 'EventSignaled');
+    const ended = firstOf(r.events, 'WaitEnded');
+    expect(started.activation).toBe(run.entered.seq);
+    expect(started.thread).toBe(run.entered.thread);
+    expect(started.irql).toBe(PASSIVE_LEVEL);
+    expect(signaled.seq).toBeGreaterThan(started.seq);
+    expect(signaled.thread).not.toBe(run.entered.thread);
+    expect(ended.seq).toBeGreaterThan(signaled.seq);
+    expect(run.returned!.seq).toBeGreaterThan(ended.seq);
+  });
+
   it('a threaded DPC routine that returns above PASSIVE_LEVEL stops the machine with IRQL_UNEXPECTED_VALUE, as an ordinary DPC returning off DISPATCH_LEVEL does', async () => {
     const r = await runWith(async (k, _d, irp) => {
       await k.KeInsertQueueDpc(makeThreadedDpc(k, 'T', [], async (k2) => { await k2.KeRaiseIrql(DISPATCH_LEVEL); }), null, null);
