@@ -66,25 +66,23 @@ export function KeInsertQueueDpc(m: Machine, Dpc: KDPC, SystemArgument1: unknown
   const target = Dpc.Number === null ? cpu : m.cpus[Dpc.Number]!;
   const inserted = Dpc.queuedOn === null;
   const threaded = Dpc.threaded && m.threadDpcEnable;
-  if (inserted && threaded) {
+  if (inserted) {
     Dpc.SystemArgument1 = SystemArgument1;
     Dpc.SystemArgument2 = SystemArgument2;
     Dpc.queuedOn = target;
-    if (Dpc.Importance === 'HighImportance') target.threadedDpcQueue.unshift(Dpc);
-    else target.threadedDpcQueue.push(Dpc);
-    m.readyDpcThread(target);
-  } else if (inserted) {
-    Dpc.SystemArgument1 = SystemArgument1;
-    Dpc.SystemArgument2 = SystemArgument2;
-    Dpc.queuedOn = target;
-    if (Dpc.Importance === 'HighImportance') target.dpcQueue.unshift(Dpc);
-    else target.dpcQueue.push(Dpc);
-    const depth = target.dpcQueue.length;
-    const request = target === cpu
-      ? Dpc.Importance !== 'LowImportance' || depth >= MAXIMUM_DPC_QUEUE_DEPTH
-      : Dpc.Importance === 'HighImportance' || Dpc.Importance === 'MediumHighImportance' || depth >= MAXIMUM_DPC_QUEUE_DEPTH;
-    if (request) target.dpcRequested = true;
-    if (target !== cpu) m.workArrived();
+    const queue = threaded ? target.threadedDpcQueue : target.dpcQueue;
+    if (Dpc.Importance === 'HighImportance') queue.unshift(Dpc);
+    else queue.push(Dpc);
+    if (threaded) {
+      m.readyDpcThread(target);
+    } else {
+      const depth = queue.length;
+      const request = target === cpu
+        ? Dpc.Importance !== 'LowImportance' || depth >= MAXIMUM_DPC_QUEUE_DEPTH
+        : Dpc.Importance === 'HighImportance' || Dpc.Importance === 'MediumHighImportance' || depth >= MAXIMUM_DPC_QUEUE_DEPTH;
+      if (request) target.dpcRequested = true;
+      if (target !== cpu) m.workArrived();
+    }
   }
   const irp = SystemArgument1 instanceof Irp ? SystemArgument1 : null;
   // Refused: the row names the processor whose queue holds the DPC, where it will run.
@@ -109,8 +107,8 @@ export function KeRemoveQueueDpc(m: Machine, Dpc: KDPC): boolean | Promise<boole
   const on = Dpc.queuedOn;
   const removed = on !== null;
   if (on !== null) {
-    // In whichever of the processor's two queues it waits (a threaded one may be in either, had
-    // ThreadDpcEnable changed: it cannot, so the normal queue is the fallback).
+    // Found where it is, not from Dpc.threaded: a driver may re-initialise a queued DPC (a bug, but
+    // the queue it was inserted in must still lose it, not some other entry).
     const queue = on.threadedDpcQueue.includes(Dpc) ? on.threadedDpcQueue : on.dpcQueue;
     queue.splice(queue.indexOf(Dpc), 1);
     Dpc.queuedOn = null;
